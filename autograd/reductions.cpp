@@ -1,0 +1,142 @@
+#include "autograd/reductions.h"
+
+#include <cmath>
+
+#include "autograd/elementwise.h"
+#include "autograd/record.h"
+#include "autograd/views.h"
+#include "core/checks.h"
+#include "core/creation.h"
+#include "core/ops_copy.h"
+
+namespace mg {
+
+using autograd::needs_graph;
+using autograd::record;
+using autograd::SavedTensor;
+using Grads = std::vector<Tensor>;
+using Needs = std::vector<bool>;
+
+namespace {
+
+// x's shape with size 1 in the reduced dims: what a gradient is reshaped to before it is
+// broadcast back over x.
+Shape kept_shape(const Tensor& x, const Shape& dims) {
+  const std::vector<bool> reduced = dim_mask(dims, x.dim(), "reduce");
+  Shape shape = x.shape();
+  for (std::int64_t d = 0; d < x.dim(); ++d) {
+    if (reduced[d]) shape[d] = 1;
+  }
+  return shape;
+}
+
+// x's shape without the reduced dims.
+Shape reduced_shape(const Tensor& x, const Shape& dims) {
+  const std::vector<bool> reduced = dim_mask(dims, x.dim(), "reduce");
+  Shape shape;
+  for (std::int64_t d = 0; d < x.dim(); ++d) {
+    if (!reduced[d]) shape.push_back(x.size(d));
+  }
+  return shape;
+}
+
+std::int64_t reduced_count(const Tensor& x, const Shape& dims) {
+  return x.numel() / std::max<std::int64_t>(numel(kept_shape(x, dims)), 1);
+}
+
+Tensor extremum(ReduceOp op, const char* name, const Tensor& x, const Shape& dims, bool keepdim) {
+  Tensor out = native::reduce(op, x, dims, keepdim);
+  if (!needs_graph({x})) return out;
+  return record(name, out, {x},
+                [sx = SavedTensor(x), so = SavedTensor(out), kept = kept_shape(x, dims), dims](
+                    const Tensor& g, const Needs&) {
+                  const Tensor& v = sx.get();
+                  const Tensor winners = native::to(eq(v, reshape(so.get(), kept)), g.dtype());
+                  const Tensor share = div(reshape(g, kept), sum(winners, dims, true));
+                  return Grads{mul(winners, share)};
+                });
+}
+
+}  // namespace
+
+Tensor sum(const Tensor& x, const Shape& dims, bool keepdim) {
+  Tensor out = native::reduce(ReduceOp::Sum, x, dims, keepdim);
+  if (!needs_graph({x})) return out;
+  return record("SumBackward", out, {x},
+                [shape = x.shape(), kept = kept_shape(x, dims)](const Tensor& g, const Needs&) {
+                  return Grads{contiguous(expand(reshape(g, kept), shape))};
+                });
+}
+
+Tensor mean(const Tensor& x, const Shape& dims, bool keepdim) {
+  Tensor out = native::reduce(ReduceOp::Mean, x, dims, keepdim);
+  if (!needs_graph({x})) return out;
+  const double count = static_cast<double>(reduced_count(x, dims));
+  return record(
+      "MeanBackward", out, {x},
+      [shape = x.shape(), kept = kept_shape(x, dims), count](const Tensor& g, const Needs&) {
+        return Grads{contiguous(expand(div(reshape(g, kept), count), shape))};
+      });
+}
+
+Tensor amax(const Tensor& x, const Shape& dims, bool keepdim) {
+  return extremum(ReduceOp::Max, "AmaxBackward", x, dims, keepdim);
+}
+
+Tensor amin(const Tensor& x, const Shape& dims, bool keepdim) {
+  return extremum(ReduceOp::Min, "AminBackward", x, dims, keepdim);
+}
+
+Tensor max(const Tensor& x) {
+  return amax(x);
+}
+Tensor max(const Tensor& x, std::int64_t dim, bool keepdim) {
+  return amax(x, {dim}, keepdim);
+}
+Tensor min(const Tensor& x) {
+  return amin(x);
+}
+Tensor min(const Tensor& x, std::int64_t dim, bool keepdim) {
+  return amin(x, {dim}, keepdim);
+}
+
+Tensor var(const Tensor& x, const Shape& dims, std::int64_t correction, bool keepdim) {
+  check_floating("var", x);
+  const Tensor centered = sub(x, mean(x, dims, true));
+  const double divisor = static_cast<double>(reduced_count(x, dims) - correction);
+  return div(sum(square(centered), dims, keepdim), std::max(divisor, 0.0));
+}
+
+Tensor std(const Tensor& x, const Shape& dims, std::int64_t correction, bool keepdim) {
+  return sqrt(var(x, dims, correction, keepdim));
+}
+
+Tensor logsumexp(const Tensor& x, const Shape& dims, bool keepdim) {
+  check_floating("logsumexp", x);
+  // The shift is a constant for autograd; an infinite maximum would make x - shift NaN.
+  Tensor shift = native::reduce(ReduceOp::Max, x, dims, true);
+  shift = native::where(eq(native::unary(UnaryOp::Abs, shift), kInfinity),
+                        zeros({}, shift.options()), shift);
+  Tensor out = add(log(sum(exp(sub(x, shift)), dims, true)), shift);
+  return keepdim ? out : reshape(out, reduced_shape(x, dims));
+}
+
+Tensor norm(const Tensor& x, double p, const Shape& dims, bool keepdim) {
+  check_floating("norm", x);
+  if (std::isinf(p)) return p > 0 ? amax(abs(x), dims, keepdim) : amin(abs(x), dims, keepdim);
+  if (p != 2) return pow(sum(pow(abs(x), p), dims, keepdim), 1.0 / p);
+  Tensor out = native::unary(
+      UnaryOp::Sqrt,
+      native::reduce(ReduceOp::Sum, native::binary(BinaryOp::Mul, x, x), dims, keepdim));
+  if (!needs_graph({x})) return out;
+  return record("NormBackward", out, {x},
+                [sx = SavedTensor(x), so = SavedTensor(out), kept = kept_shape(x, dims)](
+                    const Tensor& g, const Needs&) {
+                  const Tensor n = reshape(so.get(), kept);
+                  const Tensor scale =
+                      where(eq(n, 0.0), zeros({}, g.options()), div(reshape(g, kept), n));
+                  return Grads{mul(sx.get(), scale)};
+                });
+}
+
+}  // namespace mg

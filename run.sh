@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# maskgrad's one entry point.
+#   ./run.sh demo    install what is missing, build (Release), run the main job
+#   ./run.sh test    install what is missing, build with tests, run every test through CTest
+#   ./run.sh slow    the same, for the tests labelled `slow` (nightly-style)
+#   ./run.sh bench   build, then time our ops against PyTorch (installs python3-torch)
+# Environment: MG_BUILD_DIR (default build/release), MG_JOBS (default: number of cores),
+# MG_CMAKE_ARGS (extra configure flags, e.g. "-DMG_CUDA=OFF").
+set -euo pipefail
+cd "$(dirname "$0")"
+
+BUILD_PACKAGES=(g++ make cmake libopenblas-dev libgtest-dev)
+BENCH_PACKAGES=(python3 python3-torch python3-numpy)
+BUILD_DIR=${MG_BUILD_DIR:-build/release}
+JOBS=${MG_JOBS:-$(nproc)}
+
+install_missing() {
+  local missing=()
+  for package in "$@"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
+      missing+=("$package")
+  done
+  [ ${#missing[@]} -eq 0 ] && return
+  echo "run.sh: installing ${missing[*]}"
+  local sudo=()
+  [ "$(id -u)" -ne 0 ] && sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}"
+}
+
+build() {
+  install_missing "${BUILD_PACKAGES[@]}"
+  # shellcheck disable=SC2086
+  cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release "$@" ${MG_CMAKE_ARGS:-}
+  cmake --build "$BUILD_DIR" -j "$JOBS"
+}
+
+case "${1:-}" in
+  demo)
+    build -DMG_BUILD_TESTS=OFF
+    "$BUILD_DIR/demo_mlp"
+    ;;
+  test)
+    build -DMG_BUILD_TESTS=ON
+    ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS" -LE slow
+    ;;
+  slow)
+    build -DMG_BUILD_TESTS=ON
+    ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS" -L slow
+    ;;
+  bench)
+    install_missing "${BENCH_PACKAGES[@]}"
+    build -DMG_BUILD_TESTS=OFF
+    shift
+    "$BUILD_DIR/bench_ops" "$@"
+    ;;
+  -h | --help | help)
+    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+    ;;
+  *)
+    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//' >&2
+    exit 2
+    ;;
+esac
