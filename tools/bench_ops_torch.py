@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""PyTorch's side of experiments/bench_ops: the same work, the same thread count.
+
+Prints one JSON object per row: {"row", "median_ms", "peak_rss_mb", "torch"}. Each row runs in
+a forked child, so its peak RSS is its own. Uses whatever torch `python3` imports (Debian's
+python3-torch by default; bench_ops passes --python to choose another).
+"""
+import argparse
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+
+def gemm(m, n, k):
+    a = torch.randn(m, k)
+    b = torch.randn(k, n)
+    return lambda: torch.matmul(a, b)
+
+
+def conv(n, c_in, c_out, h, w, kernel, stride, padding):
+    x = torch.randn(n, c_in, h, w, requires_grad=True)
+    weight = torch.randn(c_out, c_in, kernel, kernel, requires_grad=True)
+    h_out = (h + 2 * padding - kernel) // stride + 1
+    w_out = (w + 2 * padding - kernel) // stride + 1
+    grad = torch.randn(n, c_out, h_out, w_out)
+
+    def step():
+        x.grad = None
+        weight.grad = None
+        F.conv2d(x, weight, None, stride, padding).backward(grad)
+
+    return step
+
+
+def softmax_cross_entropy(n, c):
+    logits = torch.randn(n, c, requires_grad=True)
+    target = torch.randint(0, c, (n,))
+
+    def step():
+        logits.grad = None
+        F.cross_entropy(logits, target).backward()
+
+    return step
+
+
+def layer_norm(shape):
+    x = torch.randn(*shape, requires_grad=True)
+    weight = torch.randn(shape[-1], requires_grad=True)
+    bias = torch.randn(shape[-1], requires_grad=True)
+    grad = torch.randn(*shape)
+
+    def step():
+        x.grad = weight.grad = bias.grad = None
+        F.layer_norm(x, (shape[-1],), weight, bias).backward(grad)
+
+    return step
+
+
+# Keep in step with the rows of experiments/bench_ops.cpp.
+ROWS = {
+    "gemm 1024x1024x1024": lambda: gemm(1024, 1024, 1024),
+    "gemm 4096x512x512": lambda: gemm(4096, 512, 512),
+    "conv2d fwd+bwd stage1 8x64x56x56": lambda: conv(8, 64, 64, 56, 56, 3, 1, 1),
+    "conv2d fwd+bwd stage2 8x128x28x28": lambda: conv(8, 128, 128, 28, 28, 3, 1, 1),
+    "conv2d fwd+bwd stage3 8x256x14x14": lambda: conv(8, 256, 256, 14, 14, 3, 1, 1),
+    "conv2d fwd+bwd stage4 8x512x7x7": lambda: conv(8, 512, 512, 7, 7, 3, 1, 1),
+    "conv2d fwd+bwd stem 8x1x257x188": lambda: conv(8, 1, 64, 257, 188, 7, 2, 3),
+    "softmax+cross_entropy fwd+bwd 64x1000": lambda: softmax_cross_entropy(64, 1000),
+    "layer_norm fwd+bwd 16x64x256": lambda: layer_norm((16, 64, 256)),
+}
+
+
+def time_row(name, warmup, repeats):
+    step = ROWS[name]()
+    for _ in range(warmup):
+        step()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        step()
+        times.append((time.perf_counter() - start) * 1e3)
+    return statistics.median(times)
+
+
+def run_in_child(name, args):
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_end)
+        torch.set_num_threads(args.threads)
+        median = time_row(name, args.warmup, args.repeats)
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        os.write(write_end, json.dumps({"median_ms": median, "peak_rss_mb": peak_mb}).encode())
+        os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        result = json.loads(pipe.read())
+    os.waitpid(pid, 0)
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, required=True)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=11)
+    parser.add_argument("--rows", default="", help="comma-separated row names (default: all)")
+    args = parser.parse_args()
+    names = [r for r in args.rows.split(",") if r] or list(ROWS)
+    unknown = [n for n in names if n not in ROWS]
+    if unknown:
+        sys.exit(f"bench_ops_torch.py: unknown rows {unknown}")
+    for name in names:
+        result = run_in_child(name, args)
+        print(json.dumps({"row": name, "torch": torch.__version__, **result}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
