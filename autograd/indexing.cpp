@@ -102,7 +102,9 @@ Tensor index_select(const Tensor& x, std::int64_t dim, const Tensor& index) {
   return record(
       "IndexSelectBackward", out, {x},
       [dim, shape = x.shape(), saved = SavedTensor(index)](const Tensor& g, const Needs&) {
-        return Grads{index_add(zeros(shape, g.options()), dim, saved.get(), g)};
+        Tensor grad = zeros(shape, g.options());
+        native::index_add_(grad, dim, saved.get(), g);
+        return Grads{grad};
       });
 }
 
@@ -122,7 +124,9 @@ Tensor gather(const Tensor& x, std::int64_t dim, const Tensor& index) {
   return record(
       "GatherBackward", out, {x},
       [dim, shape = x.shape(), saved = SavedTensor(index)](const Tensor& g, const Needs&) {
-        return Grads{scatter_add(zeros(shape, g.options()), dim, saved.get(), g)};
+        Tensor grad = zeros(shape, g.options());
+        native::scatter_add_(grad, dim, saved.get(), g);
+        return Grads{grad};
       });
 }
 
@@ -181,8 +185,8 @@ Tensor embedding(const Tensor& weight, const Tensor& indices,
                 [shape = weight.shape(), saved = SavedTensor(flat), padding_idx](const Tensor& g,
                                                                                  const Needs&) {
                   const Tensor& rows = saved.get();
-                  Tensor grad = index_add(zeros(shape, g.options()), 0, rows,
-                                          reshape(g, {rows.numel(), shape[1]}));
+                  Tensor grad = zeros(shape, g.options());
+                  native::index_add_(grad, 0, rows, reshape(g, {rows.numel(), shape[1]}));
                   if (padding_idx) native::zero_(native::select(grad, 0, *padding_idx));
                   return Grads{grad};
                 });

@@ -100,18 +100,66 @@ Tensor index_select(const Tensor& x, std::int64_t dim, const Tensor& index) {
   return out;
 }
 
-Tensor index_add(const Tensor& x, std::int64_t dim, const Tensor& index, const Tensor& src) {
-  check_defined("index_add", src, "source");
-  const std::int64_t d = check_indexing("index_add", x, dim, index, src);
-  check_vector_index("index_add", index);
+namespace {
+
+std::int64_t check_index_add(const char* op, const Tensor& x, std::int64_t dim, const Tensor& index,
+                             const Tensor& src) {
+  check_defined(op, src, "source");
+  const std::int64_t d = check_indexing(op, x, dim, index, src);
+  check_vector_index(op, index);
   Shape expected = x.shape();
   expected[d] = index.numel();
-  MG_CHECK(src.shape() == expected, "index_add: expected source of shape ", expected, " for input ",
+  MG_CHECK(src.shape() == expected, op, ": expected source of shape ", expected, " for input ",
            describe(x), " and index ", describe(index), ", got ", describe(src));
-  check_index_range("index_add", index, x, d);
+  check_index_range(op, index, x, d);
+  return d;
+}
+
+std::int64_t check_scatter_add(const char* op, const Tensor& x, std::int64_t dim,
+                               const Tensor& index, const Tensor& src) {
+  check_defined(op, src, "source");
+  const std::int64_t d = check_indexing(op, x, dim, index, src);
+  check_same_rank_index(op, x, d, index);
+  MG_CHECK(src.dim() == index.dim(), op, ": expected source to have the rank of index ",
+           describe(index), ", got ", describe(src));
+  for (std::int64_t k = 0; k < index.dim(); ++k) {
+    MG_CHECK(index.size(k) <= src.size(k), op, ": index ", describe(index),
+             " is larger than the source ", describe(src), " in dimension ", k);
+  }
+  check_index_range(op, index, x, d);
+  return d;
+}
+
+// The kernels accumulate into every element of `self` from one thread only, which needs every
+// position of self to be its own element.
+void check_writable(const char* op, const Tensor& self) {
+  for (std::int64_t d = 0; d < self.dim(); ++d) {
+    MG_CHECK(self.stride(d) != 0 || self.size(d) <= 1, op,
+             ": cannot accumulate in place into a broadcast view ", describe(self),
+             " (stride 0 in dimension ", d, ")");
+  }
+}
+
+// `t` itself, or a copy when it shares storage with `self`, so that the kernel never reads what
+// it already overwrote.
+Tensor apart_from(const Tensor& t, const Tensor& self) {
+  return t.storage() == self.storage() ? clone(t) : t;
+}
+
+}  // namespace
+
+Tensor index_add(const Tensor& x, std::int64_t dim, const Tensor& index, const Tensor& src) {
+  const std::int64_t d = check_index_add("index_add", x, dim, index, src);
   Tensor out = clone(x);
   backend_for(x.device()).index_add(out, d, index, src);
   return out;
+}
+
+void index_add_(const Tensor& self, std::int64_t dim, const Tensor& index, const Tensor& src) {
+  const std::int64_t d = check_index_add("index_add_", self, dim, index, src);
+  check_writable("index_add_", self);
+  backend_for(self.device()).index_add(self, d, apart_from(index, self), apart_from(src, self));
+  self.bump_version();
 }
 
 Tensor gather(const Tensor& x, std::int64_t dim, const Tensor& index) {
@@ -124,19 +172,17 @@ Tensor gather(const Tensor& x, std::int64_t dim, const Tensor& index) {
 }
 
 Tensor scatter_add(const Tensor& x, std::int64_t dim, const Tensor& index, const Tensor& src) {
-  check_defined("scatter_add", src, "source");
-  const std::int64_t d = check_indexing("scatter_add", x, dim, index, src);
-  check_same_rank_index("scatter_add", x, d, index);
-  MG_CHECK(src.dim() == index.dim(), "scatter_add: expected source to have the rank of index ",
-           describe(index), ", got ", describe(src));
-  for (std::int64_t k = 0; k < index.dim(); ++k) {
-    MG_CHECK(index.size(k) <= src.size(k), "scatter_add: index ", describe(index),
-             " is larger than the source ", describe(src), " in dimension ", k);
-  }
-  check_index_range("scatter_add", index, x, d);
+  const std::int64_t d = check_scatter_add("scatter_add", x, dim, index, src);
   Tensor out = clone(x);
   backend_for(x.device()).scatter_add(out, d, index, src);
   return out;
+}
+
+void scatter_add_(const Tensor& self, std::int64_t dim, const Tensor& index, const Tensor& src) {
+  const std::int64_t d = check_scatter_add("scatter_add_", self, dim, index, src);
+  check_writable("scatter_add_", self);
+  backend_for(self.device()).scatter_add(self, d, apart_from(index, self), apart_from(src, self));
+  self.bump_version();
 }
 
 }  // namespace mg::native

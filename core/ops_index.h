@@ -25,6 +25,12 @@ Tensor gather(const Tensor& x, std::int64_t dim, const Tensor& index);
 // `index`; index has x's rank, no larger sizes than src and none larger than x outside `dim`.
 Tensor scatter_add(const Tensor& x, std::int64_t dim, const Tensor& index, const Tensor& src);
 
+// In place: the same as index_add and scatter_add, accumulated into `self` (bumps its version).
+// self must not be a broadcast view (several positions on one element); a source that shares
+// storage with self is read as it was before the op (PyTorch raises instead).
+void index_add_(const Tensor& self, std::int64_t dim, const Tensor& index, const Tensor& src);
+void scatter_add_(const Tensor& self, std::int64_t dim, const Tensor& index, const Tensor& src);
+
 // Throws unless `index` is int64 and every entry lies in [0, x.size(dim)); the message names
 // `op`, the offending entry and x. For callers that index through another op (embedding).
 void check_index_range(const char* op, const Tensor& index, const Tensor& x, std::int64_t dim);

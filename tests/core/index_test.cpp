@@ -2,6 +2,7 @@
 #include <initializer_list>
 #include <vector>
 
+#include "core/ops_index.h"
 #include "test_util.h"
 
 namespace mg {
@@ -142,6 +143,25 @@ TEST(ScatterAdd, RepeatedIndicesAccumulate) {
   const Tensor src_t = transpose(src, 0, 1);  // [[1, 4], [2, 5], [3, 6]]
   expect_values(scatter_add(zeros({2, 2}), 0, indices({1, 1, 1, 0}, {2, 2}), src_t), {0, 5, 3, 4},
                 {2, 2});
+}
+
+TEST(IndexAdd, InPlaceRawOps) {
+  const Tensor x = matrix(2, 2);  // [[0, 1], [2, 3]]
+  const std::uint64_t version = x.version();
+  native::index_add_(x, 0, indices({1, 1}), ones({2, 2}));
+  expect_values(x, {0, 1, 4, 5}, {2, 2});
+  EXPECT_GT(x.version(), version);
+  // A source on self's storage is read as it was before the op.
+  native::index_add_(x, 0, indices({1, 0}), x);
+  expect_values(x, {4, 6, 4, 6}, {2, 2});
+  const Tensor y = zeros({2, 3});
+  native::scatter_add_(transpose(y, 0, 1), 1, indices({0, 0, 1}, {3, 1}),
+                       tensor({1, 2, 3}, {3, 1}));
+  expect_values(y, {1, 2, 0, 0, 0, 3}, {2, 3});
+  EXPECT_MG_ERROR(native::index_add_(expand(zeros({1, 3}), {2, 3}), 0, indices({0}), ones({1, 3})),
+                  "index_add_", "broadcast", "float32[2, 3]");
+  EXPECT_MG_ERROR(native::scatter_add_(zeros({2}), 0, indices({2}), ones({1})),
+                  "scatter_add_: index 2 is out of range for dimension 0 of size 2");
 }
 
 // Sizes big enough for the kernels to split work between threads, checked against naive loops.
