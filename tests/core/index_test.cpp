@@ -178,9 +178,15 @@ TEST(ScatterAdd, LargeMatchesNaiveLoopAndRepeats) {
     for (std::int64_t c = 0; c < cols; ++c) expected[k[r * cols + c] * cols + c] += s[r * cols + c];
   }
   expect_values(out, expected, {targets, cols}, 1e-9);
-  // Deterministic: the same bits again.
-  EXPECT_EQ(scatter_add(zeros({targets, cols}, kFloat64), 0, index, src).to_vector<double>(),
-            out.to_vector<double>());
+  // Deterministic: the same bits again, on one thread or on several.
+  const int threads = get_num_threads();
+  for (int n : {1, 3}) {
+    set_num_threads(n);
+    EXPECT_EQ(scatter_add(zeros({targets, cols}, kFloat64), 0, index, src).to_vector<double>(),
+              out.to_vector<double>())
+        << n << " threads";
+  }
+  set_num_threads(threads);
 
   const Tensor row_index = select(index, 1, 0);  // [rows] in [0, targets)
   const Tensor summed = index_add(zeros({targets, cols}, kFloat64), 0, row_index, src);
