@@ -4,6 +4,7 @@
 #include "autograd/elementwise.h"
 #include "autograd/engine.h"
 #include "autograd/grad_mode.h"
+#include "autograd/indexing.h"
 #include "autograd/linalg.h"
 #include "autograd/reductions.h"
 #include "autograd/views.h"
