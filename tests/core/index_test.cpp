@@ -10,11 +10,8 @@ namespace {
 
 using testing::expect_values;
 
-// Out of line, from an initializer_list: GCC 12.2 with -march=native miscompiles some inline
-// std::vector<std::int64_t> constants in test bodies (its SLP vectorizer turns {1, 1, 1, 0} into
-// {1, 1, 1, 1}).
-[[gnu::noinline]] Tensor indices(std::initializer_list<std::int64_t> values,
-                                 const Shape& shape = {}) {
+// An int64 index tensor.
+Tensor indices(std::initializer_list<std::int64_t> values, const Shape& shape = {}) {
   return from_vector<std::int64_t>(std::vector<std::int64_t>(values), shape);
 }
 
