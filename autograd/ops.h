@@ -5,6 +5,8 @@
 #include "autograd/engine.h"
 #include "autograd/grad_mode.h"
 #include "autograd/linalg.h"
+#include "autograd/losses.h"
+#include "autograd/nn_functional.h"
 #include "autograd/reductions.h"
 #include "autograd/views.h"
 #include "core/creation.h"
