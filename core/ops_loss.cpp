@@ -14,31 +14,32 @@ struct NllLayout {
   std::int64_t batch, classes, spatial;
 };
 
+// Error messages name the input as "float32[2, 3]" (formatted only when a check fails).
 NllLayout check_nll_arguments(const char* name, const Shape& input_shape, DType dtype,
-                              const std::string& input_text, const Tensor& target,
-                              const Tensor& weight) {
+                              const Tensor& target, const Tensor& weight) {
   check_defined(name, target, "target");
   check_dtype(name, target, kInt64, "target");
   const auto ndim = static_cast<std::int64_t>(input_shape.size());
-  MG_CHECK(ndim >= 1, name, ": expected an input of shape [N, C, *] or [C], got ", input_text);
+  MG_CHECK(ndim >= 1, name, ": expected an input of shape [N, C, *] or [C], got ", dtype,
+           input_shape);
   NllLayout layout{1, input_shape[ndim == 1 ? 0 : 1], 1};
   if (ndim == 1) {
-    MG_CHECK(target.dim() == 0, name, ": expected a 0-d target for the unbatched input ",
-             input_text, ", got ", describe(target));
+    MG_CHECK(target.dim() == 0, name, ": expected a 0-d target for the unbatched input ", dtype,
+             input_shape, ", got ", describe(target));
   } else {
     layout.batch = input_shape[0];
     Shape expected{input_shape[0]};
     expected.insert(expected.end(), input_shape.begin() + 2, input_shape.end());
     MG_CHECK(target.shape() == expected, name, ": expected a target of shape ", expected,
-             " for the input ", input_text, ", got ", describe(target));
+             " for the input ", dtype, input_shape, ", got ", describe(target));
     for (std::int64_t d = 2; d < ndim; ++d) layout.spatial *= input_shape[d];
   }
   if (weight.defined()) {
     MG_CHECK(weight.dim() == 1 && weight.size(0) == layout.classes, name,
              ": expected a weight of shape [", layout.classes, "] (one per class) for the input ",
-             input_text, ", got ", describe(weight));
+             dtype, input_shape, ", got ", describe(weight));
     MG_CHECK(weight.dtype() == dtype, name, ": expected weight to be ", dtype, " like the input ",
-             input_text, ", got ", describe(weight));
+             dtype, input_shape, ", got ", describe(weight));
   }
   return layout;
 }
@@ -46,13 +47,13 @@ NllLayout check_nll_arguments(const char* name, const Shape& input_shape, DType 
 // Every target must name a class or be ignore_index; checked before any kernel indexes with
 // it (on a CPU copy for other devices).
 void check_targets(const char* name, const Tensor& target, std::int64_t classes,
-                   std::int64_t ignore_index, const std::string& input_text) {
+                   std::int64_t ignore_index, DType dtype, const Shape& input_shape) {
   const Tensor host = contiguous(to(target, Device::cpu()));
   const std::int64_t* t = host.data_ptr<std::int64_t>();
   for (std::int64_t i = 0; i < host.numel(); ++i) {
     MG_CHECK(t[i] == ignore_index || (t[i] >= 0 && t[i] < classes), name, ": target ", t[i],
-             " is out of bounds for ", classes, " classes (input ", input_text, ", ignore_index ",
-             ignore_index, ")");
+             " is out of bounds for ", classes, " classes (input ", dtype, input_shape,
+             ", ignore_index ", ignore_index, ")");
   }
 }
 
@@ -64,10 +65,8 @@ NllLossResult nll_loss(const Tensor& input, const Tensor& target, const Tensor& 
   check_defined(name, input, "input");
   check_floating(name, input);
   check_same_device(name, {&input, &target, &weight});
-  const std::string input_text = describe(input);
-  const NllLayout l =
-      check_nll_arguments(name, input.shape(), input.dtype(), input_text, target, weight);
-  check_targets(name, target, l.classes, ignore_index, input_text);
+  const NllLayout l = check_nll_arguments(name, input.shape(), input.dtype(), target, weight);
+  check_targets(name, target, l.classes, ignore_index, input.dtype(), input.shape());
   NllLossResult result{
       empty(reduction == Reduction::None ? target.shape() : Shape{}, input.options()),
       empty({}, input.options())};
@@ -89,16 +88,14 @@ Tensor nll_loss_backward(const Tensor& grad_out, const Shape& input_shape, const
   check_defined(name, total_weight, "total_weight");
   check_floating(name, grad_out);
   check_same_device(name, {&grad_out, &target, &weight, &total_weight});
-  const std::string input_text = str(grad_out.dtype(), input_shape);
-  const NllLayout l =
-      check_nll_arguments(name, input_shape, grad_out.dtype(), input_text, target, weight);
+  const NllLayout l = check_nll_arguments(name, input_shape, grad_out.dtype(), target, weight);
   const Shape out_shape = reduction == Reduction::None ? target.shape() : Shape{};
   MG_CHECK(grad_out.shape() == out_shape, name, ": expected grad_output of shape ", out_shape,
            ", got ", describe(grad_out));
   MG_CHECK(total_weight.numel() == 1 && total_weight.dtype() == grad_out.dtype(), name,
            ": expected a one-element total_weight of ", grad_out.dtype(), ", got ",
            describe(total_weight));
-  check_targets(name, target, l.classes, ignore_index, input_text);
+  check_targets(name, target, l.classes, ignore_index, grad_out.dtype(), input_shape);
   Tensor grad_input = empty(input_shape, grad_out.options());
   const Tensor g =
       reduction == Reduction::None ? view(contiguous(grad_out), {l.batch, l.spatial}) : grad_out;
