@@ -174,8 +174,9 @@ void layer_norm_backward_typed(const Tensor& grad_out, const Tensor& x, const Te
 // ---- batch norm -----------------------------------------------------------------------------
 
 // x is [N, C, S] (S: the product of the spatial dims); channel c's values are the N blocks
-// x[n, c, 0:S]. Sums accumulate in double, as PyTorch's CPU kernels do: a channel can hold
-// millions of values.
+// x[n, c, 0:S]. Per-channel sums accumulate in double, as PyTorch's CPU kernels do: a channel
+// can hold millions of values. With S = 1 ([N, C] input) a channel is a strided column, so
+// the loops then run along rows, over a range of channels at once.
 struct ChannelLayout {
   std::int64_t batch, channels, spatial;
   std::int64_t count() const { return batch * spatial; }
@@ -187,74 +188,170 @@ ChannelLayout channel_layout(const Tensor& x) {
   return {x.size(0), x.size(1), spatial};
 }
 
-// Where channel c's block of sample n starts: x[n, c, 0].
-std::int64_t block_start(const ChannelLayout& l, std::int64_t n, std::int64_t c) {
-  return (n * l.channels + c) * l.spatial;
+// Runs f(first, last) over ranges of channels in parallel.
+template <typename F>
+void for_channel_ranges(const ChannelLayout& l, const F& f) {
+  parallel_for(0, l.channels,
+               std::max<std::int64_t>(1, kParallelGrain / std::max<std::int64_t>(l.count(), 1)), f);
 }
 
-std::int64_t channel_grain(const ChannelLayout& l) {
-  return std::max<std::int64_t>(1, kParallelGrain / std::max<std::int64_t>(l.count(), 1));
+// Σ over each channel of term(x, g, center[c]) (term: a captureless function of doubles).
+template <typename T, typename Term>
+std::vector<double> per_channel_sum(const T* x, const T* g, const std::vector<double>& center,
+                                    const ChannelLayout& l, Term term) {
+  const std::int64_t C = l.channels, S = l.spatial;
+  std::vector<double> sums(static_cast<std::size_t>(C), 0.0);
+  double* out = sums.data();
+  const double* mu = center.data();
+  for_channel_ranges(l, [&](std::int64_t first, std::int64_t last) {
+    for (std::int64_t n = 0; n < l.batch; ++n) {
+      if (S == 1) {
+        const T* x_row = x + n * C;
+        const T* g_row = g + n * C;
+#pragma omp simd
+        for (std::int64_t c = first; c < last; ++c) {
+          out[c] += term(static_cast<double>(x_row[c]), static_cast<double>(g_row[c]), mu[c]);
+        }
+        continue;
+      }
+      for (std::int64_t c = first; c < last; ++c) {
+        const T* x_block = x + (n * C + c) * S;
+        const T* g_block = g + (n * C + c) * S;
+        const double mu_c = mu[c];
+        double sum = 0;
+#pragma omp simd reduction(+ : sum)
+        for (std::int64_t s = 0; s < S; ++s) {
+          sum += term(static_cast<double>(x_block[s]), static_cast<double>(g_block[s]), mu_c);
+        }
+        out[c] += sum;
+      }
+    }
+  });
+  return sums;
 }
 
+// Per-channel coefficients of out = a·scale + (b - center)·k + offset; b may be absent.
+template <typename T>
+struct ChannelAffine {
+  std::vector<T> scale, center, k, offset;
+  explicit ChannelAffine(std::size_t channels)
+      : scale(channels), center(channels, T(0)), k(channels, T(0)), offset(channels, T(0)) {}
+};
+
+// Applies `f` to every block of S values: out = a·scale[c] + (b - center[c])·k[c] + offset[c]
+// with c the block's channel; b may be null.
+template <typename T>
+void apply_per_channel(const T* a, const T* b, const ChannelLayout& l, const ChannelAffine<T>& f,
+                       T* out) {
+  const std::int64_t C = l.channels, S = l.spatial;
+  parallel_for(
+      0, l.batch * C, std::max<std::int64_t>(1, kParallelGrain / std::max<std::int64_t>(S, 1)),
+      [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t block = begin; block < end; ++block) {
+          const auto c = static_cast<std::size_t>(block % C);
+          const T* a_block = a + block * S;
+          T* out_block = out + block * S;
+          const T scale = f.scale[c], center = f.center[c], k = f.k[c], offset = f.offset[c];
+          if (b) {
+            const T* b_block = b + block * S;
+#pragma omp simd
+            for (std::int64_t s = 0; s < S; ++s) {
+              out_block[s] = a_block[s] * scale + (b_block[s] - center) * k + offset;
+            }
+          } else {
+#pragma omp simd
+            for (std::int64_t s = 0; s < S; ++s) out_block[s] = a_block[s] * scale + offset;
+          }
+        }
+      });
+}
+
+// The same for S = 1, row by row.
+template <typename T>
+void apply_per_column(const T* a, const T* b, const ChannelLayout& l, const ChannelAffine<T>& f,
+                      T* out) {
+  const std::int64_t C = l.channels;
+  const T* scale = f.scale.data();
+  const T* center = f.center.data();
+  const T* k = f.k.data();
+  const T* offset = f.offset.data();
+  parallel_for(0, l.batch, std::max<std::int64_t>(1, kParallelGrain / std::max<std::int64_t>(C, 1)),
+               [&](std::int64_t begin, std::int64_t end) {
+                 for (std::int64_t n = begin; n < end; ++n) {
+                   const T* a_row = a + n * C;
+                   T* out_row = out + n * C;
+                   if (b) {
+                     const T* b_row = b + n * C;
+#pragma omp simd
+                     for (std::int64_t c = 0; c < C; ++c) {
+                       out_row[c] = a_row[c] * scale[c] + (b_row[c] - center[c]) * k[c] + offset[c];
+                     }
+                   } else {
+#pragma omp simd
+                     for (std::int64_t c = 0; c < C; ++c) {
+                       out_row[c] = a_row[c] * scale[c] + offset[c];
+                     }
+                   }
+                 }
+               });
+}
+
+template <typename T>
+void apply(const T* a, const T* b, const ChannelLayout& l, const ChannelAffine<T>& f, T* out) {
+  if (l.spatial == 1) {
+    apply_per_column(a, b, l, f, out);
+  } else {
+    apply_per_channel(a, b, l, f, out);
+  }
+}
+
+// Statistics per channel, then y = x·scale + shift with scale = invstd·w and
+// shift = b - mean·invstd·w (PyTorch's CPU formulation).
 template <typename T>
 void batch_norm_typed(const Tensor& x, const Tensor& weight, const Tensor& bias,
                       const Tensor& running_mean, const Tensor& running_var, bool training,
                       double momentum, double eps, const Tensor& out, const Tensor& save_mean,
                       const Tensor& save_invstd) {
   const ChannelLayout l = channel_layout(x);
+  const auto C = static_cast<std::size_t>(l.channels);
   const T* in = static_cast<const T*>(x.raw_data());
   const T* w = data_or_null<T>(weight);
   const T* b = data_or_null<T>(bias);
   T* run_mean = mutable_data_or_null<T>(running_mean);
   T* run_var = mutable_data_or_null<T>(running_var);
-  T* y = static_cast<T*>(out.raw_data());
   T* means = static_cast<T*>(save_mean.raw_data());
   T* invstds = static_cast<T*>(save_invstd.raw_data());
-  const std::int64_t S = l.spatial;
-  parallel_for(0, l.channels, channel_grain(l), [=](std::int64_t begin, std::int64_t end) {
-    for (std::int64_t c = begin; c < end; ++c) {
-      double mean = 0, invstd = 0;
-      if (training) {
-        double sum = 0;
-        for (std::int64_t n = 0; n < l.batch; ++n) {
-          const T* block = in + block_start(l, n, c);
-#pragma omp simd reduction(+ : sum)
-          for (std::int64_t s = 0; s < S; ++s) sum += static_cast<double>(block[s]);
-        }
-        mean = sum / static_cast<double>(l.count());
-        double squares = 0;
-        for (std::int64_t n = 0; n < l.batch; ++n) {
-          const T* block = in + block_start(l, n, c);
-#pragma omp simd reduction(+ : squares)
-          for (std::int64_t s = 0; s < S; ++s) {
-            const double centered = static_cast<double>(block[s]) - mean;
-            squares += centered * centered;
-          }
-        }
-        invstd = 1 / std::sqrt(squares / static_cast<double>(l.count()) + eps);
-        if (run_mean) {
-          const double unbiased = squares / static_cast<double>(l.count() - 1);
-          run_mean[c] = static_cast<T>((1 - momentum) * run_mean[c] + momentum * mean);
-          run_var[c] = static_cast<T>((1 - momentum) * run_var[c] + momentum * unbiased);
-        }
-      } else {
-        mean = run_mean[c];
-        invstd = 1 / std::sqrt(static_cast<double>(run_var[c]) + eps);
-      }
-      means[c] = static_cast<T>(mean);
-      invstds[c] = static_cast<T>(invstd);
-      // y = x·scale + shift
-      const double w_c = w ? w[c] : 1.0;
-      const T scale = static_cast<T>(invstd * w_c);
-      const T shift = static_cast<T>((b ? b[c] : 0.0) - mean * invstd * w_c);
-      for (std::int64_t n = 0; n < l.batch; ++n) {
-        const T* block = in + block_start(l, n, c);
-        T* out_block = y + block_start(l, n, c);
-#pragma omp simd
-        for (std::int64_t s = 0; s < S; ++s) out_block[s] = block[s] * scale + shift;
-      }
+  std::vector<double> mean(C, 0.0), var(C);
+  if (training) {
+    const auto count = static_cast<double>(l.count());
+    mean = per_channel_sum(in, in, mean, l, [](double v, double, double) { return v; });
+    for (double& m : mean) m /= count;
+    // The squared deviations from the mean, a second pass: no cancellation.
+    const std::vector<double> squares = per_channel_sum(
+        in, in, mean, l, [](double v, double, double mu) { return (v - mu) * (v - mu); });
+    for (std::size_t c = 0; c < C; ++c) {
+      var[c] = squares[c] / count;
+      if (!run_mean) continue;
+      run_mean[c] = static_cast<T>((1 - momentum) * run_mean[c] + momentum * mean[c]);
+      run_var[c] =
+          static_cast<T>((1 - momentum) * run_var[c] + momentum * squares[c] / (count - 1));
     }
-  });
+  } else {
+    for (std::size_t c = 0; c < C; ++c) {
+      mean[c] = run_mean[c];
+      var[c] = run_var[c];
+    }
+  }
+  ChannelAffine<T> f(C);
+  for (std::size_t c = 0; c < C; ++c) {
+    const double invstd = 1 / std::sqrt(var[c] + eps);
+    const double w_c = w ? w[c] : 1.0;
+    means[c] = static_cast<T>(mean[c]);
+    invstds[c] = static_cast<T>(invstd);
+    f.scale[c] = static_cast<T>(invstd * w_c);
+    f.offset[c] = static_cast<T>((b ? b[c] : 0.0) - mean[c] * invstd * w_c);
+  }
+  apply<T>(in, nullptr, l, f, static_cast<T*>(out.raw_data()));
 }
 
 // Training (batch statistics, which depend on x), with x̂ = (x - mean)·invstd and M values per
@@ -267,52 +364,37 @@ void batch_norm_backward_typed(const Tensor& grad_out, const Tensor& x, const Te
                                const Tensor& grad_x, const Tensor& grad_weight,
                                const Tensor& grad_bias) {
   const ChannelLayout l = channel_layout(x);
+  const auto C = static_cast<std::size_t>(l.channels);
   const T* dy = static_cast<const T*>(grad_out.raw_data());
   const T* in = static_cast<const T*>(x.raw_data());
   const T* w = data_or_null<T>(weight);
   const T* means = static_cast<const T*>(save_mean.raw_data());
   const T* invstds = static_cast<const T*>(save_invstd.raw_data());
-  T* dx = mutable_data_or_null<T>(grad_x);
   T* dw = mutable_data_or_null<T>(grad_weight);
   T* db = mutable_data_or_null<T>(grad_bias);
-  const std::int64_t S = l.spatial;
-  const bool need_sums = dw || db || (dx && training);
-  parallel_for(0, l.channels, channel_grain(l), [=](std::int64_t begin, std::int64_t end) {
-    for (std::int64_t c = begin; c < end; ++c) {
-      const double mean = means[c], invstd = invstds[c];
-      double sum_dy = 0, sum_dy_centered = 0;
-      for (std::int64_t n = 0; need_sums && n < l.batch; ++n) {
-        const T* block = in + block_start(l, n, c);
-        const T* g = dy + block_start(l, n, c);
-#pragma omp simd reduction(+ : sum_dy, sum_dy_centered)
-        for (std::int64_t s = 0; s < S; ++s) {
-          sum_dy += static_cast<double>(g[s]);
-          sum_dy_centered += static_cast<double>(g[s]) * (static_cast<double>(block[s]) - mean);
-        }
-      }
-      if (dw) dw[c] = static_cast<T>(sum_dy_centered * invstd);
-      if (db) db[c] = static_cast<T>(sum_dy);
-      if (!dx) continue;
-      const double w_c = w ? w[c] : 1.0;
-      // grad_x = grad_out·a + x·k + offset
-      const T a = static_cast<T>(w_c * invstd);
-      T k = 0, offset = 0;
-      if (training) {
-        const double inv_count = 1.0 / static_cast<double>(l.count());
-        const double kd = -w_c * invstd * invstd * invstd * sum_dy_centered * inv_count;
-        k = static_cast<T>(kd);
-        offset = static_cast<T>(-w_c * invstd * sum_dy * inv_count - mean * kd);
-      }
-      for (std::int64_t n = 0; n < l.batch; ++n) {
-        const std::int64_t at = block_start(l, n, c);
-        const T* block = in + at;
-        const T* g = dy + at;
-        T* out_block = dx + at;
-#pragma omp simd
-        for (std::int64_t s = 0; s < S; ++s) out_block[s] = g[s] * a + block[s] * k + offset;
-      }
-    }
-  });
+  const std::vector<double> mean(means, means + C);
+  std::vector<double> sum_dy(C, 0.0), sum_dy_centered(C, 0.0);
+  if (dw || db || (grad_x.defined() && training)) {
+    sum_dy = per_channel_sum(in, dy, mean, l, [](double, double g, double) { return g; });
+    sum_dy_centered = per_channel_sum(in, dy, mean, l,
+                                      [](double v, double g, double mu) { return g * (v - mu); });
+  }
+  const double inv_count = 1.0 / static_cast<double>(l.count());
+  // grad_x = grad_out·scale + (x - mean)·k + offset
+  ChannelAffine<T> f(C);
+  for (std::size_t c = 0; c < C; ++c) {
+    const double invstd = invstds[c], w_c = w ? w[c] : 1.0;
+    if (dw) dw[c] = static_cast<T>(sum_dy_centered[c] * invstd);
+    if (db) db[c] = static_cast<T>(sum_dy[c]);
+    f.scale[c] = static_cast<T>(w_c * invstd);
+    if (!training) continue;
+    f.center[c] = means[c];
+    f.k[c] = static_cast<T>(-w_c * invstd * invstd * invstd * sum_dy_centered[c] * inv_count);
+    f.offset[c] = static_cast<T>(-w_c * invstd * sum_dy[c] * inv_count);
+  }
+  if (grad_x.defined()) {
+    apply<T>(dy, training ? in : nullptr, l, f, static_cast<T*>(grad_x.raw_data()));
+  }
 }
 
 }  // namespace

@@ -235,31 +235,35 @@ std::vector<double> naive_batch_norm(const Tensor& x, const std::vector<double>&
 }
 
 TEST(NnOps, BatchNormTrainingUsesBatchStatisticsAndUpdatesRunningOnes) {
-  for (const Shape& shape : {Shape{6, 3}, Shape{2, 3, 4, 5}, Shape{2, 3, 2, 3, 2}}) {
+  // [N, C] inputs take a path of their own; 1100 channels of 64 values split between threads.
+  for (const Shape& shape :
+       {Shape{6, 3}, Shape{64, 1100}, Shape{2, 3, 4, 5}, Shape{2, 3, 2, 3, 2}}) {
+    const std::int64_t channels = shape[1];
     const Tensor x = random_tensor(shape, 15, kFloat64, 2);
-    const Tensor w = random_tensor({3}, 16), b = random_tensor({3}, 17);
-    const Tensor running_mean = tensor({0.5, -1, 2}, {}, kFloat64);
-    const Tensor running_var = tensor({1, 2, 0.5}, {}, kFloat64);
+    const Tensor w = random_tensor({channels}, 16), b = random_tensor({channels}, 17);
+    const Tensor running_mean = random_tensor({channels}, 18);
+    const Tensor running_var = exp(random_tensor({channels}, 19));
+    const auto old_mean = running_mean.to_vector<double>();
+    const auto old_var = running_var.to_vector<double>();
     const std::uint64_t version = running_mean.version();
     const ChannelStats stats = channel_stats(x);
     const auto result = native::batch_norm(x, w, b, running_mean, running_var, true, 0.25, 1e-3);
     expect_values(result.out, naive_batch_norm(x, stats.mean, stats.biased_var, w, b, 1e-3), shape,
                   1e-12);
-    expect_values(result.save_mean, stats.mean, {3}, 1e-14);
+    expect_values(result.save_mean, stats.mean, {channels}, 1e-14);
     std::vector<double> invstd, new_mean, new_var;
-    const std::vector<double> old_mean{0.5, -1, 2}, old_var{1, 2, 0.5};
-    for (int c = 0; c < 3; ++c) {
+    for (std::int64_t c = 0; c < channels; ++c) {
       invstd.push_back(1 / std::sqrt(stats.biased_var[c] + 1e-3));
       new_mean.push_back(0.75 * old_mean[c] + 0.25 * stats.mean[c]);
       new_var.push_back(0.75 * old_var[c] + 0.25 * stats.unbiased_var[c]);
     }
-    expect_values(result.save_invstd, invstd, {3}, 1e-12);
-    expect_values(running_mean, new_mean, {3}, 1e-14);
-    expect_values(running_var, new_var, {3}, 1e-14);
+    expect_values(result.save_invstd, invstd, {channels}, 1e-12);
+    expect_values(running_mean, new_mean, {channels}, 1e-14);
+    expect_values(running_var, new_var, {channels}, 1e-14);
     EXPECT_GT(running_mean.version(), version);
   }
   // Without running statistics (track_running_stats=False) and without affine parameters.
-  const Tensor x = random_tensor({4, 2, 3}, 18, kFloat32);
+  const Tensor x = random_tensor({4, 2, 3}, 20, kFloat32);
   const ChannelStats stats = channel_stats(x);
   expect_values(batch_norm(x, {}, {}, {}, {}, true),
                 naive_batch_norm(x, stats.mean, stats.biased_var, {}, {}, 1e-5), {4, 2, 3}, 1e-5);
