@@ -59,29 +59,35 @@ Tensor reduce_loss(const Tensor& per_position, Reduction reduction, const Tensor
   return div(sum(per_position), mean_divisor);
 }
 
-Tensor soft_target_cross_entropy(const Tensor& log_probs, const Tensor& target,
-                                 const CrossEntropyOptions& options, std::int64_t class_dim) {
+// Class-probability targets: same shape as the logits, floating point, no ignore_index.
+void check_soft_target(const Tensor& logits, const Tensor& target,
+                       const CrossEntropyOptions& options, std::int64_t class_dim) {
   const char* name = "cross_entropy";
   MG_CHECK(is_floating(target.dtype()), name,
            ": a target of the input's shape holds class probabilities and must be floating "
            "point, got ",
-           describe(target), " for the input ", describe(log_probs));
+           describe(target), " for the input ", describe(logits));
   MG_CHECK(options.ignore_index < 0, name,
            ": ignore_index is not supported for class-probability targets, got ignore_index ",
            options.ignore_index);
-  check_same_dtype(name, log_probs, target);
+  check_same_dtype(name, logits, target);
+  if (!options.weight.defined()) return;
+  const std::int64_t classes = logits.size(class_dim);
+  MG_CHECK(options.weight.dim() == 1 && options.weight.size(0) == classes, name,
+           ": expected a weight of shape [", classes, "] (one per class) for the input ",
+           describe(logits), ", got ", describe(options.weight));
+  check_same_dtype(name, logits, options.weight);
+}
+
+Tensor soft_target_cross_entropy(const Tensor& log_probs, const Tensor& target,
+                                 const CrossEntropyOptions& options, std::int64_t class_dim) {
   const std::int64_t classes = log_probs.size(class_dim);
   const double eps = options.label_smoothing;
   const Tensor smoothed =
       eps > 0 ? add(mul(target, 1 - eps), eps / static_cast<double>(classes)) : target;
   Tensor weighted = mul(log_probs, smoothed);
   if (options.weight.defined()) {
-    const Tensor& weight = options.weight;
-    MG_CHECK(weight.dim() == 1 && weight.size(0) == classes, name, ": expected a weight of shape [",
-             classes, "] (one per class) for the input ", describe(log_probs), ", got ",
-             describe(weight));
-    check_same_dtype(name, log_probs, weight);
-    weighted = mul(weighted, class_weight_view(weight, log_probs.dim(), class_dim));
+    weighted = mul(weighted, class_weight_view(options.weight, log_probs.dim(), class_dim));
   }
   const std::int64_t positions = classes == 0 ? 0 : log_probs.numel() / classes;
   // An empty batch gives 0/0 = NaN for Mean, as in PyTorch.
@@ -124,10 +130,10 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target,
   MG_CHECK(options.label_smoothing >= 0 && options.label_smoothing <= 1, name,
            ": label_smoothing must be between 0.0 and 1.0, got ", options.label_smoothing);
   const std::int64_t class_dim = logits.dim() == 1 ? 0 : 1;
+  const bool soft = target.shape() == logits.shape();
+  if (soft) check_soft_target(logits, target, options, class_dim);
   const Tensor log_probs = log_softmax(logits, class_dim);
-  if (target.shape() == logits.shape()) {
-    return soft_target_cross_entropy(log_probs, target, options, class_dim);
-  }
+  if (soft) return soft_target_cross_entropy(log_probs, target, options, class_dim);
   if (options.label_smoothing > 0) {
     return smoothed_class_cross_entropy(log_probs, target, options, class_dim);
   }
