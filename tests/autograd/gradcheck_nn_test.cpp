@@ -55,9 +55,11 @@ TEST(GradcheckNn, BatchNormTrainingAndEvaluation) {
         },
         {x, w, b});
   }
-  // No running statistics, no affine parameters.
+  // No running statistics, no affine parameters; a non-contiguous input.
   EXPECT_GRADCHECK([](const Inputs& in) { return batch_norm(in[0], {}, {}, {}, {}, true); },
                    {leaf({3, 2, 2}, 13)});
+  EXPECT_GRADCHECK([](const Inputs& in) { return batch_norm(in[0], {}, {}, in[1], {}, true); },
+                   {transposed_leaf({4, 3}, 20), w});
 }
 
 TEST(GradcheckNn, DropoutWithAFixedMask) {
@@ -105,6 +107,13 @@ TEST(GradcheckNn, NllLossAndCrossEntropyWithClassIndices) {
       }
     }
   }
+}
+
+TEST(GradcheckNn, CrossEntropyOfNonContiguousLogits) {
+  const Tensor target = from_vector<std::int64_t>({1, 0, 2, 2}, {4});
+  EXPECT_GRADCHECK(
+      [&](const Inputs& in) { return cross_entropy(in[0], target, {.label_smoothing = 0.1}); },
+      {transposed_leaf({4, 3}, 21)});
 }
 
 // Soft targets: the gradient flows to the logits and to the target probabilities.
