@@ -1,5 +1,7 @@
 #include "core/ops_nn.h"
 
+#include <algorithm>
+
 #include "core/backend.h"
 #include "core/checks.h"
 #include "core/creation.h"
