@@ -6,6 +6,8 @@
 #include "autograd/grad_mode.h"
 #include "autograd/indexing.h"
 #include "autograd/linalg.h"
+#include "autograd/losses.h"
+#include "autograd/nn_functional.h"
 #include "autograd/reductions.h"
 #include "autograd/views.h"
 #include "core/creation.h"

@@ -47,6 +47,9 @@ enum class BinaryOp {
 
 enum class ReduceOp { Sum, Mean, Max, Min };
 
+// How a loss combines its per-element values: PyTorch's reduction="none" / "mean" / "sum".
+enum class Reduction { None, Mean, Sum };
+
 // Convolution over 2 or 3 spatial dims; every list has one entry per spatial dim.
 struct ConvParams {
   Shape stride, padding, dilation;
@@ -150,6 +153,20 @@ class Backend {
                                    const Tensor& save_mean, const Tensor& save_invstd,
                                    bool training, const Tensor& grad_x, const Tensor& grad_weight,
                                    const Tensor& grad_bias) = 0;
+
+  // Negative log-likelihood: input [N, C, S] and target [N, S] (int64; every entry is
+  // ignore_index or in [0, C)) contiguous; weight [C] or undefined (all ones). out is [N, S]
+  // for Reduction::None (0 at ignored targets), else 0-d; total_weight (0-d) gets the sum of
+  // weight[target] over the targets not ignored, which Mean divides by.
+  virtual void nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight,
+                        Reduction reduction, std::int64_t ignore_index, const Tensor& out,
+                        const Tensor& total_weight) = 0;
+  // grad_input [N, C, S] (contiguous) = -weight[target]·grad_out at each target that is not
+  // ignored (divided by total_weight for Mean), 0 elsewhere; grad_out is [N, S] (contiguous)
+  // for Reduction::None, else 0-d.
+  virtual void nll_loss_backward(const Tensor& grad_out, const Tensor& target, const Tensor& weight,
+                                 Reduction reduction, std::int64_t ignore_index,
+                                 const Tensor& total_weight, const Tensor& grad_input) = 0;
 
   // Convolution: x [N, C_in, *spatial], weight [C_out, C_in / groups, *kernel], bias [C_out] or
   // undefined; x and weight contiguous.

@@ -59,6 +59,14 @@ class CpuBackend final : public Backend {
                            const Tensor& grad_x, const Tensor& grad_weight,
                            const Tensor& grad_bias) override;
 
+  // loss.cpp
+  void nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight,
+                Reduction reduction, std::int64_t ignore_index, const Tensor& out,
+                const Tensor& total_weight) override;
+  void nll_loss_backward(const Tensor& grad_out, const Tensor& target, const Tensor& weight,
+                         Reduction reduction, std::int64_t ignore_index, const Tensor& total_weight,
+                         const Tensor& grad_input) override;
+
   // conv.cpp
   void conv(const Tensor& x, const Tensor& weight, const Tensor& bias, const ConvParams& params,
             const Tensor& out) override;
