@@ -93,7 +93,10 @@ const std::vector<std::pair<std::string, std::function<Step()>>>& rows() {
       {"conv2d fwd+bwd stage4 8x512x7x7", [] { return conv(8, 512, 512, 7, 7, 3, 1, 1); }},
       {"conv2d fwd+bwd stem 8x1x257x188", [] { return conv(8, 1, 64, 257, 188, 7, 2, 3); }},
       {"softmax+cross_entropy fwd+bwd 64x1000", [] { return softmax_cross_entropy(64, 1000); }},
-      {"layer_norm fwd+bwd 16x64x256", [] { return layer_norm({16, 64, 256}); }},
+      {"layer_norm fwd+bwd 16x64x256",
+       [] {
+         return layer_norm({16, 64, 256});
+       }},
   };
   return all;
 }
@@ -121,7 +124,9 @@ Timing time_in_child(const std::function<Step()>& make, const Options& options) 
     for (int i = 0; i < options.repeats; ++i) {
       const auto start = std::chrono::steady_clock::now();
       step();
-      times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+      times.push_back(
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+              .count());
     }
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
@@ -140,8 +145,8 @@ Timing time_in_child(const std::function<Step()>& make, const Options& options) 
 }
 
 // Runs tools/bench_ops_torch.py once for all rows and reads its JSON lines.
-std::map<std::string, Timing> torch_timings(const std::vector<std::string>& names, const Options& options,
-                                            std::string& version) {
+std::map<std::string, Timing> torch_timings(const std::vector<std::string>& names,
+                                            const Options& options, std::string& version) {
   std::string list;
   for (const auto& name : names) list += (list.empty() ? "" : ",") + name;
   const std::string script = std::string(MG_SOURCE_DIR) + "/tools/bench_ops_torch.py";
@@ -202,12 +207,18 @@ Options parse(int argc, char** argv) {
       MG_CHECK(parsed > 0, "bench_ops: ", arg, " expects a positive integer, got '", text, "'");
       return parsed;
     };
-    if (arg == "--threads") options.threads = positive(value());
-    else if (arg == "--warmup") options.warmup = positive(value());
-    else if (arg == "--repeats") options.repeats = positive(value());
-    else if (arg == "--rows") options.rows = value();
-    else if (arg == "--python") options.python = value();
-    else if (arg == "--no-torch") options.torch = false;
+    if (arg == "--threads")
+      options.threads = positive(value());
+    else if (arg == "--warmup")
+      options.warmup = positive(value());
+    else if (arg == "--repeats")
+      options.repeats = positive(value());
+    else if (arg == "--rows")
+      options.rows = value();
+    else if (arg == "--python")
+      options.python = value();
+    else if (arg == "--no-torch")
+      options.torch = false;
     else if (arg == "--list") {
       for (const auto& [name, make] : rows()) std::cout << name << "\n";
       std::exit(0);
@@ -228,34 +239,37 @@ int main(int argc, char** argv) {
     const Options options = parse(argc, argv);
     std::vector<std::string> names;
     for (const auto& [name, make] : rows()) {
-      if (options.rows.empty() || ("," + options.rows + ",").find("," + name + ",") != std::string::npos) {
+      if (options.rows.empty() ||
+          ("," + options.rows + ",").find("," + name + ",") != std::string::npos) {
         names.push_back(name);
       }
     }
     MG_CHECK(!names.empty(), "bench_ops: no row matches --rows '", options.rows, "' (see --list)");
     std::map<std::string, Timing> ours;
     for (const auto& [name, make] : rows()) {
-      if (std::find(names.begin(), names.end(), name) != names.end()) ours[name] = time_in_child(make, options);
+      if (std::find(names.begin(), names.end(), name) != names.end())
+        ours[name] = time_in_child(make, options);
     }
     std::string version = "not run";
-    const auto theirs = options.torch ? torch_timings(names, options, version) : std::map<std::string, Timing>{};
-    std::printf("threads %d, median of %d runs after %d warm-up runs; PyTorch %s\n\n", options.threads,
-                options.repeats, options.warmup, version.c_str());
-    std::printf("| %-40s | %9s | %11s | %6s | %10s | %14s |\n", "op", "ours ms", "PyTorch ms", "ratio",
-                "ours RSS", "PyTorch RSS");
+    const auto theirs =
+        options.torch ? torch_timings(names, options, version) : std::map<std::string, Timing>{};
+    std::printf("threads %d, median of %d runs after %d warm-up runs; PyTorch %s\n\n",
+                options.threads, options.repeats, options.warmup, version.c_str());
+    std::printf("| %-40s | %9s | %11s | %6s | %10s | %14s |\n", "op", "ours ms", "PyTorch ms",
+                "ratio", "ours RSS", "PyTorch RSS");
     std::printf("|%s|%s|%s|%s|%s|%s|\n", std::string(42, '-').c_str(), std::string(11, '-').c_str(),
-                std::string(13, '-').c_str(), std::string(8, '-').c_str(), std::string(12, '-').c_str(),
-                std::string(16, '-').c_str());
+                std::string(13, '-').c_str(), std::string(8, '-').c_str(),
+                std::string(12, '-').c_str(), std::string(16, '-').c_str());
     for (const auto& name : names) {
       const Timing& mine = ours[name];
       const auto it = theirs.find(name);
       if (it == theirs.end()) {
-        std::printf("| %-40s | %9.3f | %11s | %6s | %7.0f MB | %14s |\n", name.c_str(), mine.median_ms, "-", "-",
-                    mine.peak_rss_mb, "-");
+        std::printf("| %-40s | %9.3f | %11s | %6s | %7.0f MB | %14s |\n", name.c_str(),
+                    mine.median_ms, "-", "-", mine.peak_rss_mb, "-");
       } else {
-        std::printf("| %-40s | %9.3f | %11.3f | %6.2f | %7.0f MB | %11.0f MB |\n", name.c_str(), mine.median_ms,
-                    it->second.median_ms, mine.median_ms / it->second.median_ms, mine.peak_rss_mb,
-                    it->second.peak_rss_mb);
+        std::printf("| %-40s | %9.3f | %11.3f | %6.2f | %7.0f MB | %11.0f MB |\n", name.c_str(),
+                    mine.median_ms, it->second.median_ms, mine.median_ms / it->second.median_ms,
+                    mine.peak_rss_mb, it->second.peak_rss_mb);
       }
     }
     return 0;

@@ -8,19 +8,23 @@
 
 int main(int argc, char** argv) {
   int steps = 300;
+  double lr = 0.5;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--steps" && i + 1 < argc) {
       steps = std::atoi(argv[++i]);
+    } else if (arg == "--lr" && i + 1 < argc) {
+      lr = std::atof(argv[++i]);
     } else {
-      std::printf("usage: demo_mlp [--steps N]\n"
-                  "Trains a 2-64-64-3 MLP on three spirals with gradient descent and prints the\n"
-                  "loss as it falls.\n");
+      std::printf(
+          "usage: demo_mlp [--steps N] [--lr LR]\n"
+          "Trains a 2-64-64-3 MLP on three spirals with gradient descent (default 300\n"
+          "steps, learning rate 0.5) and prints the loss as it falls.\n");
       return arg == "--help" || arg == "-h" ? 0 : 2;
     }
   }
-  if (steps <= 0) {
-    std::fprintf(stderr, "demo_mlp: --steps expects a positive integer\n");
+  if (steps <= 0 || !(lr > 0)) {
+    std::fprintf(stderr, "demo_mlp: --steps and --lr expect positive numbers\n");
     return 2;
   }
   mg::Generator generator(0);
@@ -36,7 +40,7 @@ int main(int argc, char** argv) {
     }
     if (step == steps) break;
     mg::backward(loss);
-    model.sgd_step(1.0);
+    model.sgd_step(lr);
   }
   return 0;
 }

@@ -25,9 +25,10 @@ inline Problem make_spirals(std::int64_t classes, std::int64_t per_class, Genera
   for (std::int64_t c = 0; c < classes; ++c) {
     for (std::int64_t i = 0; i < per_class; ++i) {
       const double radius = static_cast<double>(i) / static_cast<double>(per_class);
-      const double angle = 4.0 * radius + 2.0 * std::numbers::pi * static_cast<double>(c) /
-                                              static_cast<double>(classes) +
-                           0.2 * jitter[c * per_class + i];
+      const double angle =
+          4.0 * radius +
+          2.0 * std::numbers::pi * static_cast<double>(c) / static_cast<double>(classes) +
+          0.2 * jitter[c * per_class + i];
       xy.push_back(radius * std::cos(angle));
       xy.push_back(radius * std::sin(angle));
       labels.push_back(c);
