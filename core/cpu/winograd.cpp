@@ -66,39 +66,67 @@ Tiling make_tiling(const ConvGeometry& g, std::size_t element_size) {
   return t;
 }
 
-// U[p][k][c] = (G w Gᵀ)[p] for output channel k and input channel c of its group.
+// U = G w Gᵀ for the kernels of output channel k and each input channel c of its group: `w` is
+// k's [channels][3][3] block; position p of channel c goes to u[p·position_stride + c].
+// `scratch` holds 9·channels values.
 template <typename T>
-void transform_weight(const T* w, T* u, std::int64_t position_stride) {
-  T gw[4][3];
-  for (int j = 0; j < 3; ++j) {
-    gw[0][j] = w[j];
-    gw[1][j] = (w[j] + w[3 + j] + w[6 + j]) / 2;
-    gw[2][j] = (w[j] - w[3 + j] + w[6 + j]) / 2;
-    gw[3][j] = w[6 + j];
+void transform_weights(const T* w, std::int64_t channels, T* u, std::int64_t position_stride,
+                       T* scratch) {
+  // Kernel element e of channel c to scratch[e·channels + c], for unit-stride vector loads.
+  for (std::int64_t c = 0; c < channels; ++c) {
+    for (std::int64_t e = 0; e < 9; ++e) scratch[e * channels + c] = w[9 * c + e];
   }
-  for (int i = 0; i < 4; ++i) {
-    u[(4 * i + 0) * position_stride] = gw[i][0];
-    u[(4 * i + 1) * position_stride] = (gw[i][0] + gw[i][1] + gw[i][2]) / 2;
-    u[(4 * i + 2) * position_stride] = (gw[i][0] - gw[i][1] + gw[i][2]) / 2;
-    u[(4 * i + 3) * position_stride] = gw[i][2];
+  const T* k = scratch;
+  const std::int64_t n = channels, ps = position_stride;
+#pragma omp simd
+  for (std::int64_t c = 0; c < channels; ++c) {
+    const T w00 = k[c], w01 = k[n + c], w02 = k[2 * n + c], w10 = k[3 * n + c];
+    const T w11 = k[4 * n + c], w12 = k[5 * n + c], w20 = k[6 * n + c], w21 = k[7 * n + c];
+    const T w22 = k[8 * n + c];
+    // G w: four rows from three (rows 0 and 3 are w's first and last).
+    const T g10 = (w00 + w10 + w20) / 2, g11 = (w01 + w11 + w21) / 2;
+    const T g12 = (w02 + w12 + w22) / 2, g20 = (w00 - w10 + w20) / 2;
+    const T g21 = (w01 - w11 + w21) / 2, g22 = (w02 - w12 + w22) / 2;
+    // (G w) Gᵀ: four columns from three, row by row.
+    T* o = u + c;
+    o[0] = w00, o[ps] = (w00 + w01 + w02) / 2, o[2 * ps] = (w00 - w01 + w02) / 2, o[3 * ps] = w02;
+    o[4 * ps] = g10, o[5 * ps] = (g10 + g11 + g12) / 2, o[6 * ps] = (g10 - g11 + g12) / 2,
+          o[7 * ps] = g12;
+    o[8 * ps] = g20, o[9 * ps] = (g20 + g21 + g22) / 2, o[10 * ps] = (g20 - g21 + g22) / 2,
+          o[11 * ps] = g22;
+    o[12 * ps] = w20, o[13 * ps] = (w20 + w21 + w22) / 2, o[14 * ps] = (w20 - w21 + w22) / 2,
+           o[15 * ps] = w22;
   }
 }
 
-// dw = Gᵀ dU G for one (output, input) channel pair.
+// dw = Gᵀ dU G for output channel k and each input channel c of its group, laid out as
+// transform_weights lays out U and w. `scratch` holds 9·channels values.
 template <typename T>
-void weight_from_transformed(const T* du, std::int64_t position_stride, T* w) {
-  T x[3][4];
-  for (int j = 0; j < 4; ++j) {
-    const T n0 = du[j * position_stride], n1 = du[(4 + j) * position_stride];
-    const T n2 = du[(8 + j) * position_stride], n3 = du[(12 + j) * position_stride];
-    x[0][j] = n0 + (n1 + n2) / 2;
-    x[1][j] = (n1 - n2) / 2;
-    x[2][j] = (n1 + n2) / 2 + n3;
+void weights_from_transformed(const T* du, std::int64_t position_stride, std::int64_t channels,
+                              T* w, T* scratch) {
+  T* k = scratch;
+  const std::int64_t n = channels, ps = position_stride;
+#pragma omp simd
+  for (std::int64_t c = 0; c < channels; ++c) {
+    const T* in = du + c;
+    // Gᵀ dU: three rows from four, column by column.
+    T x[3][4];
+    for (int j = 0; j < 4; ++j) {
+      const T n0 = in[j * ps], n1 = in[(4 + j) * ps], n2 = in[(8 + j) * ps];
+      const T n3 = in[(12 + j) * ps];
+      x[0][j] = n0 + (n1 + n2) / 2;
+      x[1][j] = (n1 - n2) / 2;
+      x[2][j] = (n1 + n2) / 2 + n3;
+    }
+    // (Gᵀ dU) G: three columns from four.
+    for (int i = 0; i < 3; ++i) {
+      k[(3 * i) * n + c] = x[i][0] + (x[i][1] + x[i][2]) / 2;
+      k[(3 * i + 1) * n + c] = (x[i][1] - x[i][2]) / 2;
+      k[(3 * i + 2) * n + c] = (x[i][1] + x[i][2]) / 2 + x[i][3];
+    }
   }
-  for (int i = 0; i < 3; ++i) {
-    w[3 * i + 0] = x[i][0] + (x[i][1] + x[i][2]) / 2;
-    w[3 * i + 1] = (x[i][1] - x[i][2]) / 2;
-    w[3 * i + 2] = (x[i][1] + x[i][2]) / 2 + x[i][3];
+  for (std::int64_t c = 0; c < channels; ++c) {
+    for (std::int64_t e = 0; e < 9; ++e) w[9 * c + e] = k[e * channels + c];
   }
 }
 
@@ -107,9 +135,10 @@ struct Block {
   std::int64_t first, rows;
 };
 
-// Per-thread scratch of the transforms: 16 values per tile of a block, and one padded input row.
-std::int64_t scratch_size(const Tiling& tiling) {
-  return kPositions * tiling.block_tiles + 2 * tiling.cols + 2;
+// Per-thread scratch of the transforms: 16 values per tile of a block and one padded input row,
+// or one output channel's kernels.
+std::int64_t scratch_size(const ConvGeometry& g, const Tiling& tiling) {
+  return std::max(kPositions * tiling.block_tiles + 2 * tiling.cols + 2, 9 * g.group_in_channels());
 }
 
 // Gathers the 4×4 input tiles of input channel c in `block`: element (i, j) of tile
@@ -311,7 +340,7 @@ void winograd_conv(const ConvGeometry& g, const T* x, const T* weight, const T* 
   const std::int64_t jobs = kPositions * g.groups;
   const ScratchBuffers<T> buffers({kPositions * layout.u_position, kPositions * layout.v_position,
                                    kPositions * layout.m_position},
-                                  {scratch_size(tiling)}, tiling.threads);
+                                  {scratch_size(g, tiling)}, tiling.threads);
   T* u = buffers.shared(0);
   T* v = buffers.shared(1);
   T* m = buffers.shared(2);
@@ -321,10 +350,8 @@ void winograd_conv(const ConvGeometry& g, const T* x, const T* weight, const T* 
     T* scratch = buffers.local(omp_get_thread_num(), 0);
 #pragma omp for schedule(static)
     for (std::int64_t k = 0; k < g.out_channels; ++k) {
-      for (std::int64_t c = 0; c < group_in; ++c) {
-        transform_weight(weight + (k * group_in + c) * 9, u + k * layout.u_ld + c,
-                         layout.u_position);
-      }
+      transform_weights(weight + k * group_in * 9, group_in, u + k * layout.u_ld, layout.u_position,
+                        scratch);
     }
     for (std::int64_t first = 0; first < tiling.tile_rows; first += tiling.rows_per_block) {
       const Block block{first, std::min(tiling.rows_per_block, tiling.tile_rows - first)};
@@ -361,7 +388,7 @@ void winograd_conv_grad_weight(const ConvGeometry& g, const T* grad_out, const T
   }
   const ScratchBuffers<T> buffers({kPositions * layout.u_position, kPositions * layout.v_position,
                                    kPositions * layout.m_position},
-                                  {scratch_size(tiling)}, tiling.threads);
+                                  {scratch_size(g, tiling)}, tiling.threads);
   T* du = buffers.shared(0);
   T* v = buffers.shared(1);
   T* dm = buffers.shared(2);
@@ -390,10 +417,8 @@ void winograd_conv_grad_weight(const ConvGeometry& g, const T* grad_out, const T
     }
 #pragma omp for schedule(static)
     for (std::int64_t k = 0; k < g.out_channels; ++k) {
-      for (std::int64_t c = 0; c < group_in; ++c) {
-        weight_from_transformed(du + k * layout.u_ld + c, layout.u_position,
-                                grad_weight + (k * group_in + c) * 9);
-      }
+      weights_from_transformed(du + k * layout.u_ld, layout.u_position, group_in,
+                               grad_weight + k * group_in * 9, scratch);
     }
   }
 }
