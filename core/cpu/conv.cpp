@@ -8,7 +8,6 @@
 #include "core/cpu/parallel.h"
 #include "core/cpu/winograd.h"
 #include "core/cpu/workspace.h"
-#include "core/creation.h"
 
 namespace mg::cpu {
 
@@ -152,8 +151,7 @@ void forward_by_im2col(const ConvGeometry& g, const T* x, const T* weight, const
   });
 }
 
-// The input gradient of a unit-stride convolution, as the forward convolution of grad_out
-// with the flipped, channel-swapped kernel.
+// Winograd where it applies, im2col everywhere else.
 template <typename T>
 void convolution_forward(const ConvGeometry& g, const T* x, const T* weight, const T* bias,
                          T* out) {
@@ -161,6 +159,8 @@ void convolution_forward(const ConvGeometry& g, const T* x, const T* weight, con
   forward_by_im2col(g, x, weight, bias, out);
 }
 
+// The input gradient of a unit-stride convolution, as the forward convolution of grad_out
+// with the flipped, channel-swapped kernel.
 template <typename T>
 void grad_input_by_transposed_conv(const ConvGeometry& g, const T* grad_out, const T* weight,
                                    T* grad_x) {
@@ -168,8 +168,8 @@ void grad_input_by_transposed_conv(const ConvGeometry& g, const T* grad_out, con
   const std::int64_t volume = g.kernel[0] * g.kernel[1] * g.kernel[2];
   // flipped[group][ci][co][v] = weight[group·group_out + co][ci][volume - 1 - v]: reversing the
   // flat kernel index flips every spatial dim at once.
-  Tensor flipped_storage = empty({g.out_channels * group_in * volume}, dtype_of<T>());
-  T* flipped = flipped_storage.data_ptr<T>();
+  const ScratchBuffers<T> buffers({g.out_channels * group_in * volume}, {}, 1, 1);
+  T* flipped = buffers.shared(0);
   const std::int64_t grain = std::max<std::int64_t>(1, kParallelGrain / (group_in * volume));
   parallel_for(0, g.out_channels, grain, [&](std::int64_t begin, std::int64_t end) {
     for (std::int64_t oc = begin; oc < end; ++oc) {

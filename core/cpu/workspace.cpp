@@ -19,9 +19,9 @@ void* Workspace::get(std::size_t nbytes) {
   return data_;
 }
 
-Workspace& thread_workspace() {
-  thread_local Workspace workspace;
-  return workspace;
+Workspace& thread_workspace(int slot) {
+  thread_local Workspace workspaces[2];
+  return workspaces[slot];
 }
 
 }  // namespace mg::cpu

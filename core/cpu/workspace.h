@@ -26,8 +26,10 @@ class Workspace {
   std::size_t nbytes_ = 0;
 };
 
-// The calling thread's workspace: kernels called from several threads at once do not share.
-Workspace& thread_workspace();
+// The calling thread's workspaces: kernels called from several threads at once do not share.
+// Slot 0 is for scratch buffers; a kernel that keeps a buffer while it calls another kernel
+// (which takes slot 0) keeps it in slot 1.
+Workspace& thread_workspace(int slot = 0);
 
 // Typed buffers carved out of the calling thread's workspace: the `shared` ones, then a set of
 // `per_thread` ones for each of `threads` threads. Each buffer starts on a cache line.
@@ -35,7 +37,7 @@ template <typename T>
 class ScratchBuffers {
  public:
   ScratchBuffers(std::initializer_list<std::int64_t> shared,
-                 std::initializer_list<std::int64_t> per_thread, int threads) {
+                 std::initializer_list<std::int64_t> per_thread, int threads, int slot = 0) {
     std::int64_t total = 0;
     for (std::int64_t size : shared) {
       shared_.push_back(total);
@@ -46,7 +48,8 @@ class ScratchBuffers {
       per_thread_ += round_up(size);
     }
     total += per_thread_ * threads;
-    base_ = static_cast<T*>(thread_workspace().get(static_cast<std::size_t>(total) * sizeof(T)));
+    base_ =
+        static_cast<T*>(thread_workspace(slot).get(static_cast<std::size_t>(total) * sizeof(T)));
   }
   T* shared(std::size_t buffer) const { return base_ + shared_[buffer]; }
   T* local(int thread, std::size_t buffer) const {
