@@ -191,6 +191,42 @@ TEST(Conv, LargePlaneInChunksOfRows) {
   check_conv({{1, 16, 5, 30, 30}, {2, 16, 3, 3, 3}, {{1}, {1}, {1}, 1}, true}, kFloat64, 1e-9);
 }
 
+// Large enough to run on two threads: the parallel paths must give what one thread gives (the
+// one-thread results are checked against the direct loops above).
+TEST(Conv, TwoThreadsMatchOne) {
+  const std::vector<Case> cases = {
+      {{4, 32, 24, 24}, {32, 32, 3, 3}, {{1}, {1}, {1}, 1}, true},        // Winograd
+      {{8, 16, 48, 48}, {32, 16, 3, 3}, {{2}, {1}, {1}, 1}, true},        // im2col, col2im
+      {{8, 256, 7, 7}, {256, 256, 1, 1}, {{1}, {0}, {1}, 1}, false},      // samples share GEMMs
+      {{2, 16, 8, 16, 16}, {16, 16, 3, 3, 3}, {{1}, {1}, {1}, 1}, true},  // 3-D
+  };
+  const int threads = get_num_threads();
+  for (const Case& c : cases) {
+    SCOPED_TRACE(str("x ", c.x, " w ", c.w));
+    Generator generator(3);
+    const Tensor x = randn(c.x, kFloat64, &generator);
+    const Tensor w = randn(c.w, kFloat64, &generator);
+    const Tensor b = c.bias ? randn({c.w[0]}, kFloat64, &generator) : Tensor();
+    std::vector<std::vector<double>> results[2];
+    for (int t : {1, 2}) {
+      set_num_threads(t);
+      const Tensor y = native::convolution(x, w, b, c.params);
+      const auto grads = native::convolution_backward(y, x, w, c.params, true, true, c.bias);
+      for (const Tensor& r : {y, grads.x, grads.weight}) {
+        results[t - 1].push_back(r.to_vector<double>());
+      }
+    }
+    for (std::size_t r = 0; r < results[0].size(); ++r) {
+      ASSERT_EQ(results[0][r].size(), results[1][r].size());
+      for (std::size_t i = 0; i < results[0][r].size(); ++i) {
+        ASSERT_NEAR(results[0][r][i], results[1][r][i], 1e-9 * (1 + std::abs(results[0][r][i])))
+            << "result " << r << " element " << i;
+      }
+    }
+  }
+  set_num_threads(threads);
+}
+
 TEST(Conv, HandChecked) {
   // 1 channel, 3×3 input, 2×2 kernel of ones: each output sums a 2×2 window, plus the bias.
   const Tensor x = reshape(arange(9, kFloat32), {1, 1, 3, 3});
@@ -203,19 +239,20 @@ TEST(Conv, HandChecked) {
 }
 
 TEST(Conv, RepeatedCallsDoNotGrowMemory) {
+  // The im2col and Winograd buffers are reused from call to call: once the first call has grown
+  // them, the loop allocates nothing that outlives an iteration.
   std::int64_t after_first = 0;
   for (int call = 0; call < 10; ++call) {
     {
       Generator generator(call);
-      const Tensor x = randn({4, 8, 20, 20}, kFloat32, &generator);
-      const Tensor w = randn({16, 8, 3, 3}, kFloat32, &generator);
-      const Tensor b = randn({16}, kFloat32, &generator);
-      const ConvParams params{{1}, {1}, {1}, 1};
-      const Tensor y = native::convolution(x, w, b, params);
-      const auto grads = native::convolution_backward(y, x, w, params, true, true, true);
-      const auto strided =
-          native::convolution_backward(native::convolution(x, w, b, {{2}, {1}, {1}, 1}), x, w,
-                                       {{2}, {1}, {1}, 1}, true, true, true);
+      const Tensor x = randn({4, 16, 20, 20}, kFloat32, &generator).requires_grad_();
+      const Tensor w = randn({16, 16, 3, 3}, kFloat32, &generator).requires_grad_();
+      const Tensor b = randn({16}, kFloat32, &generator).requires_grad_();
+      const Tensor w_strided = randn({8, 16, 3, 3}, kFloat32, &generator).requires_grad_();
+      const Tensor y = conv2d(x, w, b, {1}, {1});           // Winograd
+      const Tensor z = conv2d(y, w_strided, {}, {2}, {1});  // im2col, col2im
+      backward(sum(z));
+      ASSERT_TRUE(x.grad().defined() && w.grad().defined() && w_strided.grad().defined());
     }
     if (call == 0) after_first = cpu_memory_stats().current_bytes;
   }
@@ -335,6 +372,27 @@ TEST(Pool, MatchesDirectLoops) {
   check_pool({1, 2, 5, 5}, {{2}, {2}, {1}, true, true});         // last window dropped
   check_pool({2, 2, 4, 5, 6}, {{2, 3, 2}, {1, 2, 2}, {1, 1, 0}, false, true});
   check_pool({2, 2, 5, 5, 5}, {{3}, {2}, {1}, true, false});
+}
+
+TEST(Pool, TwoThreadsMatchOne) {
+  Generator generator(5);
+  const Tensor x = randn({16, 64, 16, 16}, kFloat64, &generator);
+  const PoolParams params{{3}, {2}, {1}, true, false};
+  const int threads = get_num_threads();
+  std::vector<std::vector<double>> results[2];
+  for (int t : {1, 2}) {
+    set_num_threads(t);
+    const auto [values, indices] = native::max_pool(x, params);
+    const Tensor avg = native::avg_pool(x, params);
+    const Tensor adaptive = native::adaptive_avg_pool(x, {3, 5});
+    for (const Tensor& r : {values, indices, native::max_pool_backward(values, x.shape(), indices),
+                            avg, native::avg_pool_backward(avg, x.shape(), params), adaptive,
+                            native::adaptive_avg_pool_backward(adaptive, x.shape())}) {
+      results[t - 1].push_back(r.to_vector<double>());
+    }
+  }
+  set_num_threads(threads);
+  for (std::size_t r = 0; r < results[0].size(); ++r) EXPECT_EQ(results[0][r], results[1][r]);
 }
 
 TEST(Pool, HandChecked) {
