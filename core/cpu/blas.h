@@ -1,7 +1,9 @@
 #pragma once
 
 #include <cblas.h>
+#include <omp.h>
 
+#include <algorithm>
 #include <cstdint>
 
 // Thin typed wrappers over CBLAS for the kernels that drive GEMM themselves (convolution).
@@ -43,5 +45,31 @@ class SingleThreaded {
  private:
   int saved_;
 };
+
+// c = op(a)·op(b) + beta·c on `threads` OpenMP threads, each running single-threaded BLAS on a
+// slice: rows of c when op(a) is the larger operand (each thread then packs only its share of
+// it), columns of c otherwise. All the work runs on OpenMP's threads: BLAS's own would compete
+// with them for the cores (and spin while they wait for work).
+template <typename T>
+void parallel_gemm(int threads, bool trans_a, bool trans_b, std::int64_t m, std::int64_t n,
+                   std::int64_t k, const T* a, std::int64_t lda, const T* b, std::int64_t ldb,
+                   T beta, T* c, std::int64_t ldc) {
+  const bool split_rows = m >= n;
+  const std::int64_t extent = split_rows ? m : n;
+  threads = omp_in_parallel() ? 1 : static_cast<int>(std::clamp<std::int64_t>(extent, 1, threads));
+  const SingleThreaded single;
+#pragma omp parallel num_threads(threads) if (threads > 1)
+  {
+    const int thread = omp_get_thread_num(), team = omp_get_num_threads();
+    const std::int64_t begin = extent * thread / team, end = extent * (thread + 1) / team;
+    if (split_rows) {
+      gemm(trans_a, trans_b, end - begin, n, k, a + (trans_a ? begin : begin * lda), lda, b, ldb,
+           beta, c + begin * ldc, ldc);
+    } else {
+      gemm(trans_a, trans_b, m, end - begin, k, a, lda, b + (trans_b ? begin * ldb : begin), ldb,
+           beta, c + begin, ldc);
+    }
+  }
+}
 
 }  // namespace mg::cpu::blas

@@ -20,15 +20,16 @@ constexpr std::int64_t kMinGemmColumns = 192;
 constexpr std::int64_t kMaxColumnBytes = std::int64_t(8) << 20;
 
 // How the work is cut. A unit is a run of whole samples handled by one thread, so col2im never
-// races; units run in parallel with single-threaded BLAS, which on few cores beats threading
-// each (smallish) GEMM and keeps OpenMP and BLAS threads from competing for cores. With fewer
-// units than threads, units run one after another and BLAS gets the threads instead.
+// races; units run in parallel with single-threaded BLAS, which on few cores beats splitting
+// each (smallish) GEMM. With fewer units than threads, units run one after another and the
+// threads share each GEMM and im2col instead.
 struct Plan {
   std::int64_t samples_per_unit = 1;
   std::int64_t units = 0;
   std::int64_t rows_per_chunk = 1;  // output rows per GEMM when a unit is one sample
   std::int64_t columns = 0;         // widest GEMM: columns of the im2col buffer
   int threads = 1;                  // OpenMP threads over units
+  int gemm_threads = 1;             // threads sharing each GEMM (when units run one by one)
   bool direct = false;              // pointwise with one sample per unit: x is its own im2col
 };
 
@@ -43,6 +44,7 @@ Plan make_plan(const ConvGeometry& g, std::size_t element_size) {
   }
   plan.units = (g.batch + plan.samples_per_unit - 1) / plan.samples_per_unit;
   plan.threads = plan.units >= available ? available : 1;
+  plan.gemm_threads = plan.threads == 1 ? available : 1;
   plan.direct = g.pointwise() && plan.samples_per_unit == 1;
   if (plan.samples_per_unit == 1) {
     const std::int64_t row_bytes = std::max<std::int64_t>(
@@ -53,6 +55,17 @@ Plan make_plan(const ConvGeometry& g, std::size_t element_size) {
     plan.columns = plan.samples_per_unit * plane;
   }
   return plan;
+}
+
+// im2col of output rows [row_begin, row_end) on `threads` threads, each writing the columns of
+// its own rows.
+template <typename T>
+void im2col_on(int threads, const ConvGeometry& g, const T* x, std::int64_t row_begin,
+               std::int64_t row_end, T* col, std::int64_t ld) {
+  if (threads <= 1) return im2col(g, x, row_begin, row_end, col, ld);
+  parallel_for(row_begin, row_end, 1, [&](std::int64_t begin, std::int64_t end) {
+    im2col(g, x, begin, end, col + (begin - row_begin) * g.out[2], ld);
+  });
 }
 
 // Runs body(unit, thread) for every unit, on plan.threads threads with single-threaded BLAS
@@ -123,19 +136,21 @@ void forward_by_im2col(const ConvGeometry& g, const T* x, const T* weight, const
           const T* b = x_group + row * width;
           std::int64_t ldb = plane;
           if (!plan.direct) {
-            im2col(g, x_group, row, row + rows, col, columns);
+            im2col_on(plan.gemm_threads, g, x_group, row, row + rows, col, columns);
             b = col;
             ldb = columns;
           }
-          blas::gemm(false, false, group_out, columns, k, w_group, k, b, ldb, T(0),
-                     out_group + row * width, plane);
+          blas::parallel_gemm(plan.gemm_threads, false, false, group_out, columns, k, w_group, k, b,
+                              ldb, T(0), out_group + row * width, plane);
         }
       } else {
         const std::int64_t ld = samples * plane;
         for (std::int64_t j = 0; j < samples; ++j) {
-          im2col(g, x_group + j * g.in_channels * in_plane, 0, g.out_rows(), col + j * plane, ld);
+          im2col_on(plan.gemm_threads, g, x_group + j * g.in_channels * in_plane, 0, g.out_rows(),
+                    col + j * plane, ld);
         }
-        blas::gemm(false, false, group_out, ld, k, w_group, k, col, ld, T(0), out_packed, ld);
+        blas::parallel_gemm(plan.gemm_threads, false, false, group_out, ld, k, w_group, k, col, ld,
+                            T(0), out_packed, ld);
         unpack_samples(out_packed, samples, group_out, plane, out_group, g.out_channels * plane);
       }
     }
@@ -215,18 +230,19 @@ void grad_input_by_col2im(const ConvGeometry& g, const Plan& plan, const T* grad
           const std::int64_t columns = rows * width;
           const T* g_chunk = g_group + row * width;
           if (plan.direct) {
-            blas::gemm(true, false, k, columns, group_out, w_group, k, g_chunk, plane, T(0),
-                       gx_group + row * width, plane);
+            blas::parallel_gemm(plan.gemm_threads, true, false, k, columns, group_out, w_group, k,
+                                g_chunk, plane, T(0), gx_group + row * width, plane);
           } else {
-            blas::gemm(true, false, k, columns, group_out, w_group, k, g_chunk, plane, T(0),
-                       col_grad, columns);
+            blas::parallel_gemm(plan.gemm_threads, true, false, k, columns, group_out, w_group, k,
+                                g_chunk, plane, T(0), col_grad, columns);
             col2im(g, col_grad, columns, row, row + rows, gx_group);
           }
         }
       } else {
         const std::int64_t ld = samples * plane;
         pack_samples(g_group, g.out_channels * plane, samples, group_out, plane, grad_packed);
-        blas::gemm(true, false, k, ld, group_out, w_group, k, grad_packed, ld, T(0), col_grad, ld);
+        blas::parallel_gemm(plan.gemm_threads, true, false, k, ld, group_out, w_group, k,
+                            grad_packed, ld, T(0), col_grad, ld);
         for (std::int64_t j = 0; j < samples; ++j) {
           col2im(g, col_grad + j * plane, ld, 0, g.out_rows(),
                  gx_group + j * g.in_channels * in_plane);
@@ -272,20 +288,23 @@ void grad_weight_by_gemm(const ConvGeometry& g, const Plan& plan, const T* grad_
           const T* b = x_group + row * width;
           std::int64_t ldb = plane;
           if (!plan.direct) {
-            im2col(g, x_group, row, row + rows, col, columns);
+            im2col_on(plan.gemm_threads, g, x_group, row, row + rows, col, columns);
             b = col;
             ldb = columns;
           }
-          blas::gemm(false, true, group_out, k, columns, g_group + row * width, plane, b, ldb,
-                     row == 0 ? beta : T(1), sum_group, k);
+          blas::parallel_gemm(plan.gemm_threads, false, true, group_out, k, columns,
+                              g_group + row * width, plane, b, ldb, row == 0 ? beta : T(1),
+                              sum_group, k);
         }
       } else {
         const std::int64_t ld = samples * plane;
         pack_samples(g_group, g.out_channels * plane, samples, group_out, plane, grad_packed);
         for (std::int64_t j = 0; j < samples; ++j) {
-          im2col(g, x_group + j * g.in_channels * in_plane, 0, g.out_rows(), col + j * plane, ld);
+          im2col_on(plan.gemm_threads, g, x_group + j * g.in_channels * in_plane, 0, g.out_rows(),
+                    col + j * plane, ld);
         }
-        blas::gemm(false, true, group_out, k, ld, grad_packed, ld, col, ld, beta, sum_group, k);
+        blas::parallel_gemm(plan.gemm_threads, false, true, group_out, k, ld, grad_packed, ld, col,
+                            ld, beta, sum_group, k);
       }
     }
   });

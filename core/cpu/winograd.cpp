@@ -22,6 +22,10 @@ namespace {
 constexpr std::int64_t kPositions = 16;
 // Fewer channels per group than this leave the GEMMs too thin to pay for the transforms.
 constexpr std::int64_t kMinChannels = 16;
+// With fewer tiles than this in a call (a small batch of small planes), transforming the weights
+// takes about as long as the multiplications saved, and their 16 transformed copies take far
+// more memory than im2col's buffer: 512 channels at 7×7, batch 1, run as fast either way.
+constexpr std::int64_t kMinTiles = 48;
 
 // A block's transformed inputs and outputs should stay in cache between the transforms and the
 // GEMMs, yet be wide enough for BLAS to run near its peak and to pack each transformed weight
@@ -344,7 +348,7 @@ void winograd_conv(const ConvGeometry& g, const T* x, const T* weight, const T* 
   T* u = buffers.shared(0);
   T* v = buffers.shared(1);
   T* m = buffers.shared(2);
-  const blas::SingleThreaded single(tiling.threads > 1);
+  const blas::SingleThreaded single;
 #pragma omp parallel num_threads(tiling.threads)
   {
     T* scratch = buffers.local(omp_get_thread_num(), 0);
@@ -392,7 +396,7 @@ void winograd_conv_grad_weight(const ConvGeometry& g, const T* grad_out, const T
   T* du = buffers.shared(0);
   T* v = buffers.shared(1);
   T* dm = buffers.shared(2);
-  const blas::SingleThreaded single(tiling.threads > 1);
+  const blas::SingleThreaded single;
 #pragma omp parallel num_threads(tiling.threads)
   {
     T* scratch = buffers.local(omp_get_thread_num(), 0);

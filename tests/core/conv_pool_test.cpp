@@ -160,13 +160,14 @@ TEST(Conv, MatchesDirectLoops2d) {
 }
 
 TEST(Conv, MatchesDirectLoopsWinograd) {
-  // 3×3, unit stride, at least 16 channels per group: the Winograd F(2×2, 3×3) path, with odd
-  // and even output sizes, every padding it accepts, groups, and several blocks of tiles.
+  // 3×3, unit stride, at least 16 channels per group and 48 tiles of 2×2 outputs: the Winograd
+  // F(2×2, 3×3) path, with odd and even output sizes, paddings 0 to 2, groups, and several
+  // blocks of tiles.
   const std::vector<Case> cases = {
-      {{2, 16, 7, 6}, {16, 16, 3, 3}, {{1}, {1}, {1}, 1}, true},
-      {{1, 16, 6, 9}, {24, 16, 3, 3}, {{1}, {0}, {1}, 1}, false},
-      {{2, 20, 5, 5}, {16, 20, 3, 3}, {{1}, {2, 1}, {1}, 1}, true},
-      {{2, 32, 4, 5}, {32, 16, 3, 3}, {{1}, {1}, {1}, 2}, true},
+      {{2, 16, 12, 13}, {16, 16, 3, 3}, {{1}, {1}, {1}, 1}, true},
+      {{4, 16, 11, 14}, {24, 16, 3, 3}, {{1}, {0}, {1}, 1}, false},
+      {{3, 20, 9, 9}, {16, 20, 3, 3}, {{1}, {2, 1}, {1}, 1}, true},
+      {{4, 32, 8, 10}, {32, 16, 3, 3}, {{1}, {1}, {1}, 2}, true},
   };
   for (const Case& c : cases) check_conv(c, kFloat64, 1e-9);
   for (const Case& c : cases) check_conv(c, kFloat32, 1e-4);
