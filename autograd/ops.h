@@ -1,6 +1,7 @@
 #pragma once
 
 // Everything a model needs: tensors, factories, random numbers and every differentiable op.
+#include "autograd/convolution.h"
 #include "autograd/elementwise.h"
 #include "autograd/engine.h"
 #include "autograd/grad_mode.h"

@@ -1,11 +1,388 @@
+#include <omp.h>
+
+#include <algorithm>
+
+#include "core/cpu/blas.h"
 #include "core/cpu/cpu_backend.h"
+#include "core/cpu/im2col.h"
+#include "core/cpu/parallel.h"
+#include "core/cpu/winograd.h"
+#include "core/cpu/workspace.h"
+
 namespace mg::cpu {
-void CpuBackend::conv(const Tensor&, const Tensor&, const Tensor&, const ConvParams&,
-                      const Tensor&) {
-  throw Error("pending");
+
+namespace {
+
+// GEMMs narrower than this run well below BLAS's peak, so small planes (7×7, 14×14) put several
+// samples side by side in one GEMM.
+constexpr std::int64_t kMinGemmColumns = 192;
+// Cap on one im2col buffer; larger planes (mostly 3-D) are cut into chunks of output rows.
+constexpr std::int64_t kMaxColumnBytes = std::int64_t(8) << 20;
+
+// How the work is cut. A unit is a run of whole samples handled by one thread, so col2im never
+// races; units run in parallel with single-threaded BLAS, which on few cores beats splitting
+// each (smallish) GEMM. With fewer units than threads, units run one after another and the
+// threads share each GEMM and im2col instead.
+struct Plan {
+  std::int64_t samples_per_unit = 1;
+  std::int64_t units = 0;
+  std::int64_t rows_per_chunk = 1;  // output rows per GEMM when a unit is one sample
+  std::int64_t columns = 0;         // widest GEMM: columns of the im2col buffer
+  int threads = 1;                  // OpenMP threads over units
+  int gemm_threads = 1;             // threads sharing each GEMM (when units run one by one)
+  bool direct = false;              // pointwise with one sample per unit: x is its own im2col
+};
+
+Plan make_plan(const ConvGeometry& g, std::size_t element_size) {
+  Plan plan;
+  const int available = g.useful_threads();
+  const std::int64_t plane = g.out_plane();
+  if (plane < kMinGemmColumns && g.batch > 1) {
+    const std::int64_t wanted = (kMinGemmColumns + plane - 1) / plane;
+    const std::int64_t per_thread = g.batch >= available ? g.batch / available : g.batch;
+    plan.samples_per_unit = std::max<std::int64_t>(1, std::min(wanted, per_thread));
+  }
+  plan.units = (g.batch + plan.samples_per_unit - 1) / plan.samples_per_unit;
+  plan.threads = plan.units >= available ? available : 1;
+  plan.gemm_threads = plan.threads == 1 ? available : 1;
+  plan.direct = g.pointwise() && plan.samples_per_unit == 1;
+  if (plan.samples_per_unit == 1) {
+    const std::int64_t row_bytes = std::max<std::int64_t>(
+        1, g.col_rows() * g.out[2] * static_cast<std::int64_t>(element_size));
+    plan.rows_per_chunk = std::clamp<std::int64_t>(kMaxColumnBytes / row_bytes, 1, g.out_rows());
+    plan.columns = plan.rows_per_chunk * g.out[2];
+  } else {
+    plan.columns = plan.samples_per_unit * plane;
+  }
+  return plan;
 }
-void CpuBackend::conv_backward(const Tensor&, const Tensor&, const Tensor&, const ConvParams&,
-                               const Tensor&, const Tensor&, const Tensor&) {
-  throw Error("pending");
+
+// im2col of output rows [row_begin, row_end) on `threads` threads, each writing the columns of
+// its own rows.
+template <typename T>
+void im2col_on(int threads, const ConvGeometry& g, const T* x, std::int64_t row_begin,
+               std::int64_t row_end, T* col, std::int64_t ld) {
+  if (threads <= 1) return im2col(g, x, row_begin, row_end, col, ld);
+  parallel_for(row_begin, row_end, 1, [&](std::int64_t begin, std::int64_t end) {
+    im2col(g, x, begin, end, col + (begin - row_begin) * g.out[2], ld);
+  });
 }
+
+// Runs body(unit, thread) for every unit, on plan.threads threads with single-threaded BLAS
+// when that is more than one, each thread taking a contiguous run of units.
+template <typename Body>
+void for_each_unit(const Plan& plan, const Body& body) {
+  if (plan.threads <= 1) {
+    for (std::int64_t unit = 0; unit < plan.units; ++unit) body(unit, 0);
+    return;
+  }
+  const blas::SingleThreaded single;
+#pragma omp parallel num_threads(plan.threads)
+  {
+    const int thread = omp_get_thread_num();
+    const std::int64_t begin = plan.units * thread / plan.threads;
+    const std::int64_t end = plan.units * (thread + 1) / plan.threads;
+    for (std::int64_t unit = begin; unit < end; ++unit) body(unit, thread);
+  }
+}
+
+// Small planes: the [channels, plane] blocks of `samples` consecutive samples (`sample_stride`
+// apart) sit side by side in one [channels, samples·plane] matrix, so one GEMM serves them all.
+template <typename T>
+void pack_samples(const T* src, std::int64_t sample_stride, std::int64_t samples,
+                  std::int64_t channels, std::int64_t plane, T* packed) {
+  for (std::int64_t c = 0; c < channels; ++c) {
+    for (std::int64_t j = 0; j < samples; ++j) {
+      const T* from = src + j * sample_stride + c * plane;
+      std::copy(from, from + plane, packed + (c * samples + j) * plane);
+    }
+  }
+}
+
+template <typename T>
+void unpack_samples(const T* packed, std::int64_t samples, std::int64_t channels,
+                    std::int64_t plane, T* dst, std::int64_t sample_stride) {
+  for (std::int64_t c = 0; c < channels; ++c) {
+    for (std::int64_t j = 0; j < samples; ++j) {
+      const T* from = packed + (c * samples + j) * plane;
+      std::copy(from, from + plane, dst + j * sample_stride + c * plane);
+    }
+  }
+}
+
+template <typename T>
+void forward_by_im2col(const ConvGeometry& g, const T* x, const T* weight, const T* bias, T* out) {
+  const Plan plan = make_plan(g, sizeof(T));
+  const std::int64_t plane = g.out_plane(), in_plane = g.in_plane(), width = g.out[2];
+  const std::int64_t k = g.col_rows(), group_in = g.group_in_channels(),
+                     group_out = g.group_out_channels();
+  const bool packed = plan.samples_per_unit > 1;
+  const ScratchBuffers<T> scratch(
+      {}, {plan.direct ? 0 : k * plan.columns, packed ? group_out * plan.columns : 0},
+      plan.threads);
+  for_each_unit(plan, [&](std::int64_t unit, int thread) {
+    T* col = scratch.local(thread, 0);
+    T* out_packed = scratch.local(thread, 1);
+    const std::int64_t first = unit * plan.samples_per_unit;
+    const std::int64_t samples = std::min(plan.samples_per_unit, g.batch - first);
+    for (std::int64_t group = 0; group < g.groups; ++group) {
+      const T* x_group = x + (first * g.in_channels + group * group_in) * in_plane;
+      const T* w_group = weight + group * group_out * k;
+      T* out_group = out + (first * g.out_channels + group * group_out) * plane;
+      if (!packed) {
+        for (std::int64_t row = 0; row < g.out_rows(); row += plan.rows_per_chunk) {
+          const std::int64_t rows = std::min(plan.rows_per_chunk, g.out_rows() - row);
+          const std::int64_t columns = rows * width;
+          const T* b = x_group + row * width;
+          std::int64_t ldb = plane;
+          if (!plan.direct) {
+            im2col_on(plan.gemm_threads, g, x_group, row, row + rows, col, columns);
+            b = col;
+            ldb = columns;
+          }
+          blas::parallel_gemm(plan.gemm_threads, false, false, group_out, columns, k, w_group, k, b,
+                              ldb, T(0), out_group + row * width, plane);
+        }
+      } else {
+        const std::int64_t ld = samples * plane;
+        for (std::int64_t j = 0; j < samples; ++j) {
+          im2col_on(plan.gemm_threads, g, x_group + j * g.in_channels * in_plane, 0, g.out_rows(),
+                    col + j * plane, ld);
+        }
+        blas::parallel_gemm(plan.gemm_threads, false, false, group_out, ld, k, w_group, k, col, ld,
+                            T(0), out_packed, ld);
+        unpack_samples(out_packed, samples, group_out, plane, out_group, g.out_channels * plane);
+      }
+    }
+    if (bias != nullptr) {
+      for (std::int64_t j = 0; j < samples; ++j) {
+        for (std::int64_t c = 0; c < g.out_channels; ++c) {
+          T* o = out + ((first + j) * g.out_channels + c) * plane;
+          const T b = bias[c];
+          for (std::int64_t i = 0; i < plane; ++i) o[i] += b;
+        }
+      }
+    }
+  });
+}
+
+// Winograd where it applies, im2col everywhere else.
+template <typename T>
+void convolution_forward(const ConvGeometry& g, const T* x, const T* weight, const T* bias,
+                         T* out) {
+  if (winograd_applies(g)) return winograd_conv(g, x, weight, bias, out);
+  forward_by_im2col(g, x, weight, bias, out);
+}
+
+// The input gradient of a unit-stride convolution, as the forward convolution of grad_out
+// with the flipped, channel-swapped kernel.
+template <typename T>
+void grad_input_by_transposed_conv(const ConvGeometry& g, const T* grad_out, const T* weight,
+                                   T* grad_x) {
+  const std::int64_t group_in = g.group_in_channels(), group_out = g.group_out_channels();
+  const std::int64_t volume = g.kernel[0] * g.kernel[1] * g.kernel[2];
+  // flipped[group][ci][co][v] = weight[group·group_out + co][ci][volume - 1 - v]: reversing the
+  // flat kernel index flips every spatial dim at once.
+  const ScratchBuffers<T> buffers({g.out_channels * group_in * volume}, {}, 1, 1);
+  T* flipped = buffers.shared(0);
+  const std::int64_t grain = std::max<std::int64_t>(1, kParallelGrain / (group_in * volume));
+  parallel_for(0, g.out_channels, grain, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t oc = begin; oc < end; ++oc) {
+      const std::int64_t group = oc / group_out, co = oc % group_out;
+      for (std::int64_t ci = 0; ci < group_in; ++ci) {
+        const T* src = weight + (oc * group_in + ci) * volume;
+        T* dst = flipped + ((group * group_in + ci) * group_out + co) * volume;
+        for (std::int64_t v = 0; v < volume; ++v) dst[v] = src[volume - 1 - v];
+      }
+    }
+  });
+  convolution_forward(g.transposed(), grad_out, flipped, static_cast<const T*>(nullptr), grad_x);
+}
+
+// The input gradient of any convolution: GEMM with the transposed kernel into im2col layout,
+// then col2im adds each entry back where im2col read it.
+template <typename T>
+void grad_input_by_col2im(const ConvGeometry& g, const Plan& plan, const T* grad_out,
+                          const T* weight, T* grad_x) {
+  const std::int64_t plane = g.out_plane(), in_plane = g.in_plane(), width = g.out[2];
+  const std::int64_t k = g.col_rows(), group_in = g.group_in_channels(),
+                     group_out = g.group_out_channels();
+  const bool packed = plan.samples_per_unit > 1;
+  const ScratchBuffers<T> scratch(
+      {}, {plan.direct ? 0 : k * plan.columns, packed ? group_out * plan.columns : 0},
+      plan.threads);
+  for_each_unit(plan, [&](std::int64_t unit, int thread) {
+    T* col_grad = scratch.local(thread, 0);
+    T* grad_packed = scratch.local(thread, 1);
+    const std::int64_t first = unit * plan.samples_per_unit;
+    const std::int64_t samples = std::min(plan.samples_per_unit, g.batch - first);
+    if (!plan.direct) {  // col2im accumulates
+      T* begin = grad_x + first * g.in_channels * in_plane;
+      std::fill(begin, begin + samples * g.in_channels * in_plane, T(0));
+    }
+    for (std::int64_t group = 0; group < g.groups; ++group) {
+      const T* w_group = weight + group * group_out * k;
+      const T* g_group = grad_out + (first * g.out_channels + group * group_out) * plane;
+      T* gx_group = grad_x + (first * g.in_channels + group * group_in) * in_plane;
+      if (!packed) {
+        for (std::int64_t row = 0; row < g.out_rows(); row += plan.rows_per_chunk) {
+          const std::int64_t rows = std::min(plan.rows_per_chunk, g.out_rows() - row);
+          const std::int64_t columns = rows * width;
+          const T* g_chunk = g_group + row * width;
+          if (plan.direct) {
+            blas::parallel_gemm(plan.gemm_threads, true, false, k, columns, group_out, w_group, k,
+                                g_chunk, plane, T(0), gx_group + row * width, plane);
+          } else {
+            blas::parallel_gemm(plan.gemm_threads, true, false, k, columns, group_out, w_group, k,
+                                g_chunk, plane, T(0), col_grad, columns);
+            col2im(g, col_grad, columns, row, row + rows, gx_group);
+          }
+        }
+      } else {
+        const std::int64_t ld = samples * plane;
+        pack_samples(g_group, g.out_channels * plane, samples, group_out, plane, grad_packed);
+        blas::parallel_gemm(plan.gemm_threads, true, false, k, ld, group_out, w_group, k,
+                            grad_packed, ld, T(0), col_grad, ld);
+        for (std::int64_t j = 0; j < samples; ++j) {
+          col2im(g, col_grad + j * plane, ld, 0, g.out_rows(),
+                 gx_group + j * g.in_channels * in_plane);
+        }
+      }
+    }
+  });
+}
+
+// grad_weight = Σ over samples of grad_out · im2col(x)ᵀ. Each thread sums its units into its
+// own copy (thread 0 into grad_weight itself); the copies are added at the end.
+template <typename T>
+void grad_weight_by_gemm(const ConvGeometry& g, const Plan& plan, const T* grad_out, const T* x,
+                         T* grad_weight) {
+  const std::int64_t plane = g.out_plane(), in_plane = g.in_plane(), width = g.out[2];
+  const std::int64_t k = g.col_rows(), group_in = g.group_in_channels(),
+                     group_out = g.group_out_channels();
+  const bool packed = plan.samples_per_unit > 1;
+  const std::int64_t weight_numel = g.out_channels * k;
+  const ScratchBuffers<T> scratch(
+      {},
+      {plan.direct ? 0 : k * plan.columns, packed ? group_out * plan.columns : 0,
+       plan.threads > 1 ? weight_numel : 0},
+      plan.threads);
+  if (g.batch == 0) std::fill(grad_weight, grad_weight + weight_numel, T(0));
+  std::vector<char> started(plan.threads, 0);  // has this thread written its sum yet?
+  for_each_unit(plan, [&](std::int64_t unit, int thread) {
+    T* col = scratch.local(thread, 0);
+    T* grad_packed = scratch.local(thread, 1);
+    T* sum = thread == 0 ? grad_weight : scratch.local(thread, 2);
+    const T beta = started[thread] ? T(1) : T(0);
+    started[thread] = 1;
+    const std::int64_t first = unit * plan.samples_per_unit;
+    const std::int64_t samples = std::min(plan.samples_per_unit, g.batch - first);
+    for (std::int64_t group = 0; group < g.groups; ++group) {
+      const T* x_group = x + (first * g.in_channels + group * group_in) * in_plane;
+      const T* g_group = grad_out + (first * g.out_channels + group * group_out) * plane;
+      T* sum_group = sum + group * group_out * k;
+      if (!packed) {
+        for (std::int64_t row = 0; row < g.out_rows(); row += plan.rows_per_chunk) {
+          const std::int64_t rows = std::min(plan.rows_per_chunk, g.out_rows() - row);
+          const std::int64_t columns = rows * width;
+          const T* b = x_group + row * width;
+          std::int64_t ldb = plane;
+          if (!plan.direct) {
+            im2col_on(plan.gemm_threads, g, x_group, row, row + rows, col, columns);
+            b = col;
+            ldb = columns;
+          }
+          blas::parallel_gemm(plan.gemm_threads, false, true, group_out, k, columns,
+                              g_group + row * width, plane, b, ldb, row == 0 ? beta : T(1),
+                              sum_group, k);
+        }
+      } else {
+        const std::int64_t ld = samples * plane;
+        pack_samples(g_group, g.out_channels * plane, samples, group_out, plane, grad_packed);
+        for (std::int64_t j = 0; j < samples; ++j) {
+          im2col_on(plan.gemm_threads, g, x_group + j * g.in_channels * in_plane, 0, g.out_rows(),
+                    col + j * plane, ld);
+        }
+        blas::parallel_gemm(plan.gemm_threads, false, true, group_out, k, ld, grad_packed, ld, col,
+                            ld, beta, sum_group, k);
+      }
+    }
+  });
+  if (plan.threads > 1) {
+    parallel_for(0, weight_numel, kParallelGrain, [&](std::int64_t begin, std::int64_t end) {
+      for (int thread = 1; thread < plan.threads; ++thread) {
+        const T* partial = scratch.local(thread, 2);
+        for (std::int64_t i = begin; i < end; ++i) grad_weight[i] += partial[i];
+      }
+    });
+  }
+}
+
+template <typename T>
+void grad_bias_by_sum(const ConvGeometry& g, const T* grad_out, T* grad_bias) {
+  const std::int64_t plane = g.out_plane();
+  const std::int64_t grain =
+      std::max<std::int64_t>(1, kParallelGrain / std::max<std::int64_t>(1, g.batch * plane));
+  parallel_for(0, g.out_channels, grain, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t c = begin; c < end; ++c) {
+      double sum = 0;  // float32 sums accumulate in double, as the reductions do
+      for (std::int64_t n = 0; n < g.batch; ++n) {
+        const T* row = grad_out + (n * g.out_channels + c) * plane;
+        for (std::int64_t i = 0; i < plane; ++i) sum += row[i];
+      }
+      grad_bias[c] = static_cast<T>(sum);
+    }
+  });
+}
+
+template <typename T>
+void convolution_backward(const ConvGeometry& g, const T* grad_out, const T* x, const T* weight,
+                          T* grad_x, T* grad_weight, T* grad_bias) {
+  const Plan plan = make_plan(g, sizeof(T));
+  if (grad_x != nullptr) {
+    if (g.has_transposed() && !plan.direct) {
+      grad_input_by_transposed_conv(g, grad_out, weight, grad_x);
+    } else {
+      grad_input_by_col2im(g, plan, grad_out, weight, grad_x);
+    }
+  }
+  if (grad_weight != nullptr) {
+    if (winograd_applies(g)) {
+      winograd_conv_grad_weight(g, grad_out, x, grad_weight);
+    } else {
+      grad_weight_by_gemm(g, plan, grad_out, x, grad_weight);
+    }
+  }
+  if (grad_bias != nullptr) grad_bias_by_sum(g, grad_out, grad_bias);
+}
+
+template <typename T>
+T* data_or_null(const Tensor& t) {
+  return t.defined() ? static_cast<T*>(t.raw_data()) : nullptr;
+}
+
+}  // namespace
+
+void CpuBackend::conv(const Tensor& x, const Tensor& weight, const Tensor& bias,
+                      const ConvParams& params, const Tensor& out) {
+  const ConvGeometry geometry(x, weight, params, out);
+  visit_floating(x.dtype(), "conv", [&](auto zero) {
+    using T = decltype(zero);
+    convolution_forward<T>(geometry, data_or_null<T>(x), data_or_null<T>(weight),
+                           data_or_null<T>(bias), data_or_null<T>(out));
+  });
+}
+
+void CpuBackend::conv_backward(const Tensor& grad_out, const Tensor& x, const Tensor& weight,
+                               const ConvParams& params, const Tensor& grad_x,
+                               const Tensor& grad_weight, const Tensor& grad_bias) {
+  const ConvGeometry geometry(x, weight, params, grad_out);
+  visit_floating(x.dtype(), "conv_backward", [&](auto zero) {
+    using T = decltype(zero);
+    convolution_backward<T>(geometry, data_or_null<T>(grad_out), data_or_null<T>(x),
+                            data_or_null<T>(weight), data_or_null<T>(grad_x),
+                            data_or_null<T>(grad_weight), data_or_null<T>(grad_bias));
+  });
+}
+
 }  // namespace mg::cpu
