@@ -144,8 +144,11 @@ GradcheckResult gradcheck(const Fn& fn, const std::vector<Tensor>& inputs,
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     if (!inputs[i].defined() || !inputs[i].requires_grad()) continue;
     const bool full = inputs[i].numel() * output.numel() <= options.max_full_entries;
-    GradcheckResult result = full ? check_full(fn, inputs, i, output, options)
-                                  : check_projected(fn, inputs, i, output, options);
+    // A fresh forward pass per input: the checks before it bumped the versions of tensors
+    // that an older graph saved.
+    const Tensor fresh = fn(inputs);
+    GradcheckResult result = full ? check_full(fn, inputs, i, fresh, options)
+                                  : check_projected(fn, inputs, i, fresh, options);
     if (!result) return result;
   }
   for (const Tensor& x : inputs) {

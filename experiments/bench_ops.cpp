@@ -101,6 +101,10 @@ const std::vector<std::pair<std::string, std::function<Step()>>>& rows() {
   return all;
 }
 
+constexpr auto kMinWarmup = std::chrono::milliseconds(50);
+constexpr auto kMinTimed = std::chrono::milliseconds(250);
+constexpr std::size_t kMaxRuns = 10000;
+
 struct Timing {
   double median_ms = -1;
   double peak_rss_mb = -1;
@@ -119,14 +123,18 @@ Timing time_in_child(const std::function<Step()>& make, const Options& options) 
     close(fds[0]);
     mg::set_num_threads(options.threads);
     Step step = make();
-    for (int i = 0; i < options.warmup; ++i) step();
+    // Fast rows run more often than `repeats`, for at least kMinSeconds, so that their median
+    // is not one of a handful of noisy samples (the PyTorch side does the same).
+    using Clock = std::chrono::steady_clock;
+    const auto warmup_start = Clock::now();
+    for (int i = 0; i < options.warmup || Clock::now() - warmup_start < kMinWarmup; ++i) step();
     std::vector<double> times;
-    for (int i = 0; i < options.repeats; ++i) {
-      const auto start = std::chrono::steady_clock::now();
+    const auto timed_start = Clock::now();
+    while (static_cast<int>(times.size()) < options.repeats ||
+           (Clock::now() - timed_start < kMinTimed && times.size() < kMaxRuns)) {
+      const auto start = Clock::now();
       step();
-      times.push_back(
-          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-              .count());
+      times.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
     }
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
@@ -171,6 +179,7 @@ std::map<std::string, Timing> torch_timings(const std::vector<std::string>& name
     if (row.size() < 2) continue;
     row = row.substr(1, row.size() - 2);
     version = field("torch");
+    if (version.size() >= 2) version = version.substr(1, version.size() - 2);
     timings[row] = {std::stod(field("median_ms")), std::stod(field("peak_rss_mb"))};
   }
   if (pclose(out) != 0) std::cerr << "bench_ops: the PyTorch side failed (" << command << ")\n";
@@ -183,7 +192,8 @@ void print_help() {
                "op, ours ms, PyTorch ms, ratio (ours / PyTorch) and peak RSS of each side.\n"
                "  --threads N     threads for both sides (default: all cores)\n"
                "  --warmup N      untimed runs per row (default 3)\n"
-               "  --repeats N     timed runs per row; the median is reported (default 11)\n"
+               "  --repeats N     timed runs per row, at least (fast rows run for 0.25 s);\n"
+               "                  the median is reported (default 11)\n"
                "  --rows A,B      only these rows (default: all)\n"
                "  --python PATH   the Python that has torch (default /usr/bin/python3)\n"
                "  --no-torch      time maskgrad only\n"
@@ -253,8 +263,10 @@ int main(int argc, char** argv) {
     std::string version = "not run";
     const auto theirs =
         options.torch ? torch_timings(names, options, version) : std::map<std::string, Timing>{};
-    std::printf("threads %d, median of %d runs after %d warm-up runs; PyTorch %s\n\n",
-                options.threads, options.repeats, options.warmup, version.c_str());
+    std::printf(
+        "threads %d; median of at least %d runs and 0.25 s of runs, after at least %d warm-up "
+        "runs and 0.05 s; PyTorch %s\n\n",
+        options.threads, options.repeats, options.warmup, version.c_str());
     std::printf("| %-40s | %9s | %11s | %6s | %10s | %14s |\n", "op", "ours ms", "PyTorch ms",
                 "ratio", "ours RSS", "PyTorch RSS");
     std::printf("|%s|%s|%s|%s|%s|%s|\n", std::string(42, '-').c_str(), std::string(11, '-').c_str(),

@@ -76,12 +76,22 @@ ROWS = {
 }
 
 
+MIN_WARMUP_S = 0.05
+MIN_TIMED_S = 0.25
+MAX_RUNS = 10000
+
+
 def time_row(name, warmup, repeats):
+    """Median ms of at least `repeats` runs and of at least MIN_TIMED_S of runs (as bench_ops)."""
     step = ROWS[name]()
-    for _ in range(warmup):
+    started = time.perf_counter()
+    done = 0
+    while done < warmup or time.perf_counter() - started < MIN_WARMUP_S:
         step()
+        done += 1
     times = []
-    for _ in range(repeats):
+    started = time.perf_counter()
+    while len(times) < repeats or (time.perf_counter() - started < MIN_TIMED_S and len(times) < MAX_RUNS):
         start = time.perf_counter()
         step()
         times.append((time.perf_counter() - start) * 1e3)
