@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <cstdlib>
 #include <new>
 
@@ -19,6 +20,7 @@ class CpuAllocator final : public Allocator {
  public:
   void* allocate(std::size_t nbytes) override {
     if (nbytes == 0) return nullptr;
+    MG_CHECK(nbytes <= SIZE_MAX - kCpuAlignment, "cannot allocate ", nbytes, " bytes");
     const std::size_t rounded = (nbytes + kCpuAlignment - 1) / kCpuAlignment * kCpuAlignment;
     void* ptr = std::aligned_alloc(kCpuAlignment, rounded);
     MG_CHECK(ptr != nullptr, "out of CPU memory allocating ", nbytes, " bytes");

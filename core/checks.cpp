@@ -39,4 +39,12 @@ void check_dim(const char* op, const Tensor& tensor, std::int64_t expected, cons
            describe(tensor));
 }
 
+void check_writable(const char* op, const Tensor& tensor) {
+  for (std::int64_t d = 0; d < tensor.dim(); ++d) {
+    MG_CHECK(tensor.stride(d) != 0 || tensor.size(d) <= 1, op,
+             ": cannot write in place into a broadcast view ", describe(tensor),
+             " (stride 0 in dimension ", d, "): several of its elements share one memory location");
+  }
+}
+
 }  // namespace mg

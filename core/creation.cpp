@@ -18,7 +18,11 @@ Tensor finish(Tensor tensor, const TensorOptions& options) {
 Tensor empty(const Shape& shape, TensorOptions options) {
   for (auto size : shape) MG_CHECK(size >= 0, "empty: negative size in shape ", shape);
   check_device_available(options.device());
-  const auto nbytes = static_cast<std::size_t>(numel(shape)) * element_size(options.dtype());
+  std::size_t nbytes = 0;
+  MG_CHECK(!__builtin_mul_overflow(static_cast<std::size_t>(numel(shape)),
+                                   element_size(options.dtype()), &nbytes),
+           "empty: a ", options.dtype(), " tensor of shape ", shape,
+           " needs more bytes than fit in ", "memory");
   auto storage = std::make_shared<Storage>(nbytes, options.device());
   auto impl = std::make_shared<TensorImpl>(std::move(storage), shape, contiguous_strides(shape), 0,
                                            options.dtype(), false);
@@ -60,10 +64,11 @@ Tensor linspace(double start, double end, std::int64_t steps, TensorOptions opti
   MG_CHECK(steps >= 0, "linspace: steps must be non-negative, got ", steps);
   std::vector<double> values(static_cast<std::size_t>(steps));
   const double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0;
-  // Fill from both ends, as PyTorch does, so that the last value is exactly `end`.
+  // Fill from both ends, as PyTorch does, so that the last value is exactly `end` (and a
+  // single step gives `start`).
   for (std::int64_t i = 0; i < steps; ++i) {
-    values[i] = i < steps / 2 ? start + step * static_cast<double>(i)
-                              : end - step * static_cast<double>(steps - 1 - i);
+    values[i] = i < steps / 2 || steps == 1 ? start + step * static_cast<double>(i)
+                                            : end - step * static_cast<double>(steps - 1 - i);
   }
   return tensor(values, {steps}, options);
 }

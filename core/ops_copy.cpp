@@ -37,6 +37,7 @@ void copy_(const Tensor& dst, const Tensor& src) {
   check_defined("copy_", src, "src");
   MG_CHECK(broadcast_shapes(dst.shape(), src.shape(), "copy_") == dst.shape(), "copy_: cannot ",
            "broadcast ", describe(src), " to the destination ", describe(dst));
+  check_writable("copy_", dst);
   Tensor source = src;
   // Reading and writing overlapping memory in different layouts would read values it already
   // overwrote; copy the source aside first.
@@ -52,6 +53,7 @@ void copy_(const Tensor& dst, const Tensor& src) {
 
 void fill_(const Tensor& dst, double value) {
   check_defined("fill_", dst, "dst");
+  check_writable("fill_", dst);
   backend_for(dst.device()).fill(dst, value);
   dst.bump_version();
 }

@@ -118,10 +118,24 @@ Tensor without_partial_overlap(const Tensor& x, const Tensor& out) {
   return x.storage() == out.storage() && !same_layout ? clone(x) : x;
 }
 
-// The dtype a scalar operand takes next to `x`.
+// The dtype a scalar operand takes next to `x`, as in PyTorch: a tensor keeps its dtype
+// against a scalar of its own kind (or a lower one); a float scalar turns an integer tensor into
+// float32 and an integer scalar turns a bool tensor into int64.
 DType scalar_dtype(const Tensor& x, double value) {
-  const bool integral_value = std::isfinite(value) && value == std::floor(value);
-  return !is_floating(x.dtype()) && !integral_value ? kFloat32 : x.dtype();
+  if (is_floating(x.dtype())) return x.dtype();
+  const bool integral =
+      std::isfinite(value) && value == std::floor(value) && std::abs(value) < 0x1p63;
+  if (!integral) return kFloat32;
+  if (x.dtype() == kBool) return kInt64;
+  MG_CHECK(x.dtype() != kUInt8 || (value >= 0 && value <= 255), "the scalar ", value,
+           " cannot be converted to uint8 without overflow (tensor ", describe(x), ")");
+  return x.dtype();
+}
+
+// An integer tensor can only be scaled by an integer alpha (PyTorch's rule).
+void check_alpha(const char* name, DType dtype, double alpha) {
+  MG_CHECK(is_floating(dtype) || alpha == std::floor(alpha), name, ": alpha ", alpha,
+           " is not an integer, as it must be for ", dtype, " operands");
 }
 
 }  // namespace
@@ -155,6 +169,7 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, double alpha) {
   const DType dtype = operand_dtype(op, a, b);
   const Shape shape = broadcast_shapes(a.shape(), b.shape(), name);
   const DType out_dtype = is_comparison(op) ? kBool : dtype;
+  check_alpha(name, dtype, alpha);
   Tensor out = empty(shape, a.options().dtype(out_dtype));
   backend_for(a.device())
       .binary(op, expand(to(a, dtype), shape), expand(to(b, dtype), shape), alpha, out);
@@ -177,6 +192,11 @@ void binary_(BinaryOp op, const Tensor& self, const Tensor& other, double alpha)
            ": true division cannot write into ", describe(self));
   MG_CHECK(broadcast_shapes(self.shape(), other.shape(), name) == self.shape(), name,
            ": cannot broadcast ", describe(other), " to the in-place result ", describe(self));
+  MG_CHECK(is_floating(self.dtype()) || !is_floating(other.dtype()), name, ": the result of ",
+           describe(self), " and ", describe(other),
+           " is floating point and cannot be written into ", self.dtype());
+  check_alpha(name.c_str(), self.dtype(), alpha);
+  check_writable(name.c_str(), self);
   const Tensor operand =
       expand(without_partial_overlap(to(other, self.dtype()), self), self.shape());
   backend_for(self.device()).binary(op, self, operand, alpha, self);
@@ -185,7 +205,7 @@ void binary_(BinaryOp op, const Tensor& self, const Tensor& other, double alpha)
 
 void binary_(BinaryOp op, const Tensor& self, double other) {
   check_defined(binary_name(op), self, "self");
-  binary_(op, self, scalar_tensor(other, self.options()));
+  binary_(op, self, scalar_tensor(other, self.options().dtype(scalar_dtype(self, other))));
 }
 
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
@@ -222,6 +242,7 @@ Tensor clamp(const Tensor& x, std::optional<double> low, std::optional<double> h
 
 void clamp_(const Tensor& x, std::optional<double> low, std::optional<double> high) {
   check_clamp("clamp_", x, low, high);
+  check_writable("clamp_", x);
   backend_for(x.device()).clamp(x, low.value_or(-kInf), high.value_or(kInf), x);
   x.bump_version();
 }

@@ -132,14 +132,6 @@ std::int64_t check_scatter_add(const char* op, const Tensor& x, std::int64_t dim
 
 // The kernels accumulate into every element of `self` from one thread only, which needs every
 // position of self to be its own element.
-void check_writable(const char* op, const Tensor& self) {
-  for (std::int64_t d = 0; d < self.dim(); ++d) {
-    MG_CHECK(self.stride(d) != 0 || self.size(d) <= 1, op,
-             ": cannot accumulate in place into a broadcast view ", describe(self),
-             " (stride 0 in dimension ", d, ")");
-  }
-}
-
 // `t` itself, or a copy when it shares storage with `self`, so that the kernel never reads what
 // it already overwrote.
 Tensor apart_from(const Tensor& t, const Tensor& self) {

@@ -36,8 +36,6 @@ Tensor reduce(ReduceOp op, const Tensor& x, const Shape& dims, bool keepdim) {
       out_shape.push_back(x.size(d));
     }
   }
-  MG_CHECK(x.numel() > 0 || op == ReduceOp::Sum || op == ReduceOp::Mean, name,
-           ": cannot reduce an empty tensor ", describe(x));
   DType out_dtype = x.dtype();
   if (op == ReduceOp::Mean) check_floating(name, x);
   if (op == ReduceOp::Sum && !is_floating(x.dtype())) out_dtype = kInt64;
@@ -58,8 +56,8 @@ Tensor arg_reduce(ReduceOp op, const char* name, const Tensor& x, std::optional<
                   bool keepdim) {
   check_defined(name, x, "input");
   MG_CHECK(x.dtype() != kBool, name, ": expected a numeric tensor, got ", describe(x));
-  MG_CHECK(x.numel() > 0, name, ": cannot reduce an empty tensor ", describe(x));
   if (!dim) {
+    MG_CHECK(x.numel() > 0, name, ": cannot reduce an empty tensor ", describe(x));
     const Tensor flat = native::reshape(x, {-1});
     Tensor out = empty({1}, x.options().dtype(kInt64));
     backend_for(x.device()).arg_reduce(op, flat, 0, out);
@@ -68,6 +66,8 @@ Tensor arg_reduce(ReduceOp op, const char* name, const Tensor& x, std::optional<
   }
   const std::int64_t d = wrap_dim(*dim, x.dim(), name);
   if (x.dim() == 0) return zeros({}, x.options().dtype(kInt64));
+  MG_CHECK(x.size(d) > 0, name, ": cannot reduce over the empty dimension ", d, " of ",
+           describe(x));
   Shape kept_shape = x.shape();
   kept_shape[d] = 1;
   Tensor out = empty(kept_shape, x.options().dtype(kInt64));

@@ -90,7 +90,11 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
 }
 
 Tensor flatten(const Tensor& x, std::int64_t start_dim, std::int64_t end_dim) {
-  if (x.dim() == 0) return reshape(x, {1});
+  if (x.dim() == 0) {
+    wrap_dim(start_dim, 0, "flatten");
+    wrap_dim(end_dim, 0, "flatten");
+    return reshape(x, {1});
+  }
   const std::int64_t start = wrap_dim(start_dim, x.dim(), "flatten");
   const std::int64_t end = wrap_dim(end_dim, x.dim(), "flatten");
   MG_CHECK(start <= end, "flatten: start_dim ", start_dim, " comes after end_dim ", end_dim);
@@ -118,7 +122,11 @@ Tensor permute(const Tensor& x, const Shape& dims) {
 }
 
 Tensor transpose(const Tensor& x, std::int64_t dim0, std::int64_t dim1) {
-  if (x.dim() == 0) return make_view(x, {}, {}, x.storage_offset());
+  if (x.dim() == 0) {
+    wrap_dim(dim0, 0, "transpose");
+    wrap_dim(dim1, 0, "transpose");
+    return make_view(x, {}, {}, x.storage_offset());
+  }
   Shape dims(static_cast<std::size_t>(x.dim()));
   std::iota(dims.begin(), dims.end(), 0);
   std::swap(dims[wrap_dim(dim0, x.dim(), "transpose")], dims[wrap_dim(dim1, x.dim(), "transpose")]);
@@ -148,8 +156,11 @@ Tensor slice(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t
   start = std::clamp<std::int64_t>(start, 0, size);
   end = std::clamp<std::int64_t>(end, start, size);
   Shape shape = x.shape(), strides = x.strides();
-  shape[d] = (end - start + step - 1) / step;
-  strides[d] *= step;
+  shape[d] = end > start ? (end - start - 1) / step + 1 : 0;
+  if (shape[d] > 1) {
+    MG_CHECK(!__builtin_mul_overflow(strides[d], step, &strides[d]), "slice: step ", step,
+             " is too large for dimension ", dim, " of ", describe(x));
+  }
   return make_view(x, shape, strides, x.storage_offset() + start * x.stride(d));
 }
 
@@ -179,6 +190,7 @@ Tensor expand(const Tensor& x, const Shape& shape) {
       continue;
     }
     const std::int64_t size = x.shape()[i - lead];
+    MG_CHECK(shape[i] >= -1, "expand: invalid size ", shape[i], " in ", shape);
     const std::int64_t want = shape[i] == -1 ? size : shape[i];
     MG_CHECK(want == size || size == 1, "expand: cannot expand ", describe(x), " to ", shape,
              " (dimension ", i, " has size ", size, ")");
@@ -199,8 +211,8 @@ Tensor squeeze(const Tensor& x) {
 }
 
 Tensor squeeze(const Tensor& x, std::int64_t dim) {
-  if (x.dim() == 0) return make_view(x, {}, {}, x.storage_offset());
   const std::int64_t d = wrap_dim(dim, x.dim(), "squeeze");
+  if (x.dim() == 0) return make_view(x, {}, {}, x.storage_offset());
   Shape shape = x.shape(), strides = x.strides();
   if (shape[d] == 1) {
     shape.erase(shape.begin() + d);

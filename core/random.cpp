@@ -7,6 +7,7 @@
 #include "core/checks.h"
 #include "core/creation.h"
 #include "core/ops_copy.h"
+#include "core/ops_reduction.h"
 
 namespace mg {
 
@@ -44,6 +45,7 @@ void fill_contiguous(const Tensor& tensor, const F& fill) {
 void uniform_(const Tensor& tensor, double low, double high, Generator* generator) {
   check_defined("uniform_", tensor, "tensor");
   check_floating("uniform_", tensor);
+  check_writable("uniform_", tensor);
   MG_CHECK(low <= high, "uniform_: expected low <= high, got ", low, " and ", high);
   const PhiloxState state =
       pick(generator, tensor.device())
@@ -55,6 +57,7 @@ void uniform_(const Tensor& tensor, double low, double high, Generator* generato
 void normal_(const Tensor& tensor, double mean, double std, Generator* generator) {
   check_defined("normal_", tensor, "tensor");
   check_floating("normal_", tensor);
+  check_writable("normal_", tensor);
   MG_CHECK(std >= 0, "normal_: expected std >= 0, got ", std);
   const PhiloxState state =
       pick(generator, tensor.device())
@@ -88,7 +91,12 @@ Tensor randn_like(const Tensor& like, Generator* generator) {
 Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape, TensorOptions options,
                Generator* generator) {
   MG_CHECK(low < high, "randint: expected low < high, got ", low, " and ", high);
+  [[maybe_unused]] std::int64_t range = 0;
+  MG_CHECK(!__builtin_sub_overflow(high, low, &range), "randint: the range [", low, ", ", high,
+           ") is wider than int64 can hold");
   MG_CHECK(options.dtype() != kBool, "randint: cannot draw integers into a bool tensor");
+  MG_CHECK(options.dtype() != kUInt8 || (low >= 0 && high <= 256), "randint: [", low, ", ", high,
+           ") does not fit in uint8");
   Tensor out = empty(shape, options.requires_grad(false));
   const PhiloxState state = pick(generator, out.device()).reserve(counters(out.numel(), 2));
   backend_for(out.device()).randint(out, low, high, state);
@@ -110,6 +118,12 @@ Tensor randperm(std::int64_t n, TensorOptions options, Generator* generator) {
 Tensor bernoulli(const Tensor& p, Generator* generator) {
   check_defined("bernoulli", p, "p");
   check_floating("bernoulli", p);
+  if (p.numel() > 0) {
+    const double low = native::to(native::reduce(ReduceOp::Min, p), Device::cpu()).item<double>();
+    const double high = native::to(native::reduce(ReduceOp::Max, p), Device::cpu()).item<double>();
+    MG_CHECK(low >= 0 && high <= 1, "bernoulli: expected probabilities in [0, 1], got values in [",
+             low, ", ", high, "] in ", describe(p));
+  }
   Tensor out = empty(p.shape(), p.options());
   const PhiloxState state = pick(generator, out.device()).reserve(counters(out.numel(), 4));
   backend_for(out.device()).bernoulli(native::contiguous(p), out, state);

@@ -14,7 +14,10 @@ std::ostream& operator<<(std::ostream& out, const Shape& shape) {
 
 std::int64_t numel(const Shape& shape) {
   std::int64_t n = 1;
-  for (auto size : shape) n *= size;
+  for (auto size : shape) {
+    MG_CHECK(!__builtin_mul_overflow(n, size, &n), "the shape ", shape,
+             " has more elements than int64 can count");
+  }
   return n;
 }
 

@@ -207,7 +207,9 @@ std::ostream& operator<<(std::ostream& out, const Tensor& tensor) {
   out << "tensor(";
   if (tensor.device().is_cpu()) {
     std::int64_t index = 0;
+    const std::streamsize precision = out.precision();
     print_values(out, *tensor.impl(), 0, index, 7);
+    out.precision(precision);
   } else {
     out << "<on " << tensor.device() << ">";
   }

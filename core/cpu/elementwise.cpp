@@ -1,5 +1,6 @@
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <numbers>
 
 #include "core/cpu/cpu_backend.h"
@@ -13,6 +14,7 @@ Backend& backend() {
 }
 
 void CpuBackend::copy(const Tensor& src, const Tensor& out) {
+  if (out.numel() == 0) return;
   if (src.dtype() == out.dtype() && src.is_contiguous() && out.is_contiguous() &&
       src.shape() == out.shape()) {
     std::memcpy(out.raw_data(), src.raw_data(),
@@ -126,10 +128,11 @@ void unary_numeric(UnaryOp op, const Tensor& x, const Tensor& out) {
   if constexpr (std::is_floating_point_v<T>) unary_floating<T>(op, x, out);
 }
 
+// NaN in either operand gives NaN, as in PyTorch (a + b is NaN then).
 template <typename T>
 T maximum(T a, T b) {
   if constexpr (std::is_floating_point_v<T>) {
-    if (std::isnan(a)) return a;
+    if (std::isnan(a) || std::isnan(b)) return a + b;
   }
   return a < b ? b : a;
 }
@@ -137,19 +140,32 @@ T maximum(T a, T b) {
 template <typename T>
 T minimum(T a, T b) {
   if constexpr (std::is_floating_point_v<T>) {
-    if (std::isnan(a)) return a;
+    if (std::isnan(a) || std::isnan(b)) return a + b;
   }
   return b < a ? b : a;
 }
 
+// Integers: exponentiation by squaring in unsigned arithmetic (wrapping like PyTorch's, with no
+// signed overflow). A negative exponent gives 1/base truncated: ±1 for base ±1, else 0.
 template <typename T>
 T power(T base, T exponent) {
   if constexpr (std::is_floating_point_v<T>) {
     return std::pow(base, exponent);
   } else {
-    T result = 1;
-    for (T e = exponent; e > 0; --e) result = static_cast<T>(result * base);
-    return exponent < 0 ? T(0) : result;
+    if (exponent < 0) {
+      if (base == 1) return T(1);
+      if constexpr (std::is_signed_v<T>) {
+        if (base == -1) return (exponent & 1) ? T(-1) : T(1);
+      }
+      return T(0);
+    }
+    using U = std::make_unsigned_t<T>;
+    U result = 1, factor = static_cast<U>(base);
+    for (auto e = static_cast<U>(exponent); e != 0; e >>= 1) {
+      if (e & 1) result = static_cast<U>(result * factor);
+      factor = static_cast<U>(factor * factor);
+    }
+    return static_cast<T>(result);
   }
 }
 
@@ -243,12 +259,26 @@ void CpuBackend::clamp(const Tensor& x, double low, double high, const Tensor& o
     using T = decltype(zero);
     if constexpr (std::is_floating_point_v<T>) {
       const T lo = static_cast<T>(low), hi = static_cast<T>(high);
-      map1<T, T>(x, out, [lo, hi](T v) { return v < lo ? lo : (v > hi ? hi : v); });
+      // min(max(v, low), high), as PyTorch: high wins when low > high; NaN stays NaN.
+      map1<T, T>(x, out, [lo, hi](T v) {
+        const T raised = v < lo ? lo : v;
+        return raised > hi ? hi : raised;
+      });
     } else if constexpr (!std::is_same_v<T, bool>) {
-      map1<T, T>(x, out, [low, high](T v) {
-        const double d = static_cast<double>(v);
-        return d < low ? static_cast<T>(std::ceil(low))
-                       : (d > high ? static_cast<T>(std::floor(high)) : v);
+      // Integer bounds: the integers inside [low, high], saturated to T's range.
+      auto bound = [](double b) {
+        if (b <= static_cast<double>(std::numeric_limits<T>::lowest())) {
+          return std::numeric_limits<T>::lowest();
+        }
+        if (b >= static_cast<double>(std::numeric_limits<T>::max())) {
+          return std::numeric_limits<T>::max();
+        }
+        return static_cast<T>(b);
+      };
+      const T lo = bound(std::ceil(low)), hi = bound(std::floor(high));
+      map1<T, T>(x, out, [lo, hi](T v) {
+        const T raised = v < lo ? lo : v;
+        return raised > hi ? hi : raised;
       });
     }
   });

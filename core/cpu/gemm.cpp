@@ -1,36 +1,28 @@
-#include <cblas.h>
-
+#include "core/cpu/blas.h"
 #include "core/cpu/cpu_backend.h"
+#include "core/cpu/parallel.h"
 
 namespace mg::cpu {
 
 namespace {
 
-// One operand as BLAS sees it: transposed or not, with its leading dimension.
+// One operand as BLAS reads it: transposed or not, with its leading dimension.
 struct BlasMatrix {
-  CBLAS_TRANSPOSE trans;
-  blasint ld;
+  bool trans;
+  std::int64_t ld;
 };
 
 BlasMatrix blas_matrix(const Tensor& t) {
   const std::int64_t rows = t.size(-2), cols = t.size(-1);
   if (t.stride(-1) == 1 && (rows <= 1 || t.stride(-2) >= std::max<std::int64_t>(cols, 1))) {
-    return {CblasNoTrans,
-            static_cast<blasint>(rows <= 1 ? std::max<std::int64_t>(cols, 1) : t.stride(-2))};
+    return {false, rows <= 1 ? std::max<std::int64_t>(cols, 1) : t.stride(-2)};
   }
-  return {CblasTrans,
-          static_cast<blasint>(cols <= 1 ? std::max<std::int64_t>(rows, 1) : t.stride(-1))};
+  return {true, cols <= 1 ? std::max<std::int64_t>(rows, 1) : t.stride(-1)};
 }
 
-void gemm(const BlasMatrix& a, const BlasMatrix& b, blasint m, blasint n, blasint k,
-          const float* pa, const float* pb, float* pc) {
-  cblas_sgemm(CblasRowMajor, a.trans, b.trans, m, n, k, 1.0f, pa, a.ld, pb, b.ld, 0.0f, pc, n);
-}
-
-void gemm(const BlasMatrix& a, const BlasMatrix& b, blasint m, blasint n, blasint k,
-          const double* pa, const double* pb, double* pc) {
-  cblas_dgemm(CblasRowMajor, a.trans, b.trans, m, n, k, 1.0, pa, a.ld, pb, b.ld, 0.0, pc, n);
-}
+// Below this many multiply-adds a GEMM gains nothing from BLAS's threads; a batch of them runs
+// one GEMM per OpenMP thread instead (attention's per-head products).
+constexpr std::int64_t kSmallGemm = 1 << 21;
 
 }  // namespace
 
@@ -46,7 +38,7 @@ void CpuBackend::matmul(const Tensor& a, const Tensor& b, const Tensor& out) {
     const T* base_a = static_cast<const T*>(a.raw_data());
     const T* base_b = static_cast<const T*>(b.raw_data());
     T* base_out = static_cast<T*>(out.raw_data());
-    for (std::int64_t batch = 0; batch < batches; ++batch) {
+    auto one = [&](std::int64_t batch) {
       std::int64_t offset_a = 0, offset_b = 0, rest = batch;
       for (std::int64_t d = batch_dims - 1; d >= 0; --d) {
         const std::int64_t index = rest % out.size(d);
@@ -54,8 +46,16 @@ void CpuBackend::matmul(const Tensor& a, const Tensor& b, const Tensor& out) {
         offset_a += index * a.stride(d);
         offset_b += index * b.stride(d);
       }
-      gemm(ma, mb, static_cast<blasint>(m), static_cast<blasint>(n), static_cast<blasint>(k),
-           base_a + offset_a, base_b + offset_b, base_out + batch * m * n);
+      blas::gemm(ma.trans, mb.trans, m, n, k, base_a + offset_a, ma.ld, base_b + offset_b, mb.ld,
+                 T(0), base_out + batch * m * n, n);
+    };
+    if (batches > 1 && m * n * k < kSmallGemm) {
+      const blas::SingleThreaded single;
+      parallel_for(0, batches, 1, [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t batch = begin; batch < end; ++batch) one(batch);
+      });
+    } else {
+      for (std::int64_t batch = 0; batch < batches; ++batch) one(batch);
     }
   });
 }

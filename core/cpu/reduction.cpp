@@ -1,5 +1,7 @@
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numeric>
 
 #include "core/cpu/cpu_backend.h"
 #include "core/cpu/loops.h"
@@ -9,41 +11,70 @@ namespace mg::cpu {
 
 namespace {
 
-// How a reduction combines values: float32 sums accumulate in double, so long sums keep their
-// precision without a pairwise scheme.
+// How a reduction combines values. Floating-point values accumulate in double, so long float32
+// sums keep their precision without a pairwise scheme; integer sums accumulate in int64.
 template <typename T, ReduceOp Op>
 struct Reducer {
+  static constexpr bool kSum = Op == ReduceOp::Sum || Op == ReduceOp::Mean;
   using Acc = std::conditional_t<std::is_floating_point_v<T>, double,
-                                 std::conditional_t<Op == ReduceOp::Sum, std::int64_t, T>>;
+                                 std::conditional_t<kSum, std::int64_t, T>>;
+
   static Acc init() {
-    if constexpr (Op == ReduceOp::Max) return std::numeric_limits<Acc>::lowest();
-    if constexpr (Op == ReduceOp::Min) return std::numeric_limits<Acc>::max();
-    return Acc(0);
+    if constexpr (kSum) return Acc(0);
+    if constexpr (std::is_floating_point_v<Acc>) {
+      const Acc inf = std::numeric_limits<Acc>::infinity();
+      return Op == ReduceOp::Max ? -inf : inf;
+    }
+    return Op == ReduceOp::Max ? std::numeric_limits<Acc>::lowest()
+                               : std::numeric_limits<Acc>::max();
   }
+
+  // A select rather than a branch so that loops vectorise. NaN wins: once acc is NaN no
+  // comparison replaces it, and a NaN value always does.
   static Acc combine(Acc acc, T v) {
-    if constexpr (Op == ReduceOp::Sum || Op == ReduceOp::Mean) {
-      return acc + static_cast<Acc>(v);
+    const Acc value = static_cast<Acc>(v);
+    if constexpr (kSum) {
+      return acc + value;
     } else {
-      const Acc value = static_cast<Acc>(v);
-      if constexpr (std::is_floating_point_v<Acc>) {
-        if (std::isnan(value) || std::isnan(acc)) return std::numeric_limits<Acc>::quiet_NaN();
-      }
-      if constexpr (Op == ReduceOp::Max) return value > acc ? value : acc;
-      return value < acc ? value : acc;
+      const bool better = Op == ReduceOp::Max ? value > acc : value < acc;
+      return better || value != value ? value : acc;
     }
   }
+
+  // Partial results of disjoint parts combine like values.
+  static Acc merge(Acc a, Acc b) {
+    if constexpr (kSum) {
+      return a + b;
+    } else {
+      return combine(a, static_cast<T>(b));
+    }
+  }
+
   static Acc finish(Acc acc, std::int64_t count) {
     if constexpr (Op == ReduceOp::Mean) return acc / static_cast<Acc>(count);
+    return acc;
+  }
+
+  // Reduces n consecutive values.
+  static Acc dense(const T* values, std::int64_t n) {
+    Acc acc = init();
+    if constexpr (kSum) {
+#pragma omp simd reduction(+ : acc)
+      for (std::int64_t i = 0; i < n; ++i) acc += static_cast<Acc>(values[i]);
+    } else {
+      for (std::int64_t i = 0; i < n; ++i) acc = combine(acc, values[i]);
+    }
     return acc;
   }
 };
 
 // The reduction seen as `outputs` independent reductions of `count` values each: x viewed with
-// the kept dims first and the reduced dims last.
+// the kept dims first (in order, matching the contiguous output) and the reduced dims last,
+// sorted by decreasing stride so that a transposed input still reads as one dense block.
 struct ReductionLayout {
-  Tensor x;           // permuted view of the input
-  std::int64_t kept;  // number of leading (kept) dims in x
-  std::int64_t outputs, count;
+  Tensor x;
+  std::int64_t kept = 0;  // number of leading (kept) dims of x
+  std::int64_t outputs = 1, count = 1;
 };
 
 ReductionLayout reduction_layout(const Tensor& x, const Tensor& out) {
@@ -51,12 +82,25 @@ ReductionLayout reduction_layout(const Tensor& x, const Tensor& out) {
   for (std::int64_t d = 0; d < x.dim(); ++d) {
     (out.size(d) == 1 && x.size(d) != 1 ? reduced_dims : kept_dims).push_back(d);
   }
+  std::stable_sort(reduced_dims.begin(), reduced_dims.end(),
+                   [&](std::int64_t a, std::int64_t b) { return x.stride(a) > x.stride(b); });
   Shape order = kept_dims;
   order.insert(order.end(), reduced_dims.begin(), reduced_dims.end());
   ReductionLayout layout{native::permute(x, order), static_cast<std::int64_t>(kept_dims.size()),
                          out.numel(), 1};
   for (auto d : reduced_dims) layout.count *= x.size(d);
   return layout;
+}
+
+// Whether dims [begin, end) of t are laid out row-major with unit innermost stride.
+bool dense_dims(const Tensor& t, std::int64_t begin, std::int64_t end) {
+  std::int64_t expected = 1;
+  for (std::int64_t d = end - 1; d >= begin; --d) {
+    if (t.size(d) == 1) continue;
+    if (t.stride(d) != expected) return false;
+    expected *= t.size(d);
+  }
+  return true;
 }
 
 // Element offsets of every index of dims [begin_dim, end_dim) of `t`, in row-major order.
@@ -78,56 +122,49 @@ template <typename T, ReduceOp Op>
 void reduce_typed(const Tensor& x, const Tensor& out) {
   using R = Reducer<T, Op>;
   using Acc = typename R::Acc;
-  using Out =
-      std::conditional_t<Op == ReduceOp::Sum && !std::is_floating_point_v<T>, std::int64_t, T>;
-  ReductionLayout layout = reduction_layout(x, out);
+  using Out = std::conditional_t<R::kSum && !std::is_floating_point_v<T>, std::int64_t, T>;
+  const ReductionLayout layout = reduction_layout(x, out);
+  const std::int64_t ndim = layout.x.dim(), count = layout.count;
   Out* result = out.data_ptr<Out>();
-  const std::int64_t ndim = layout.x.dim();
-  // Reduced dims that form one dense block: each output reads `count` consecutive values.
-  bool dense_inner = true;
-  std::int64_t expected = 1;
-  for (std::int64_t d = ndim - 1; d >= layout.kept; --d) {
-    if (layout.x.size(d) == 1) continue;
-    dense_inner &= layout.x.stride(d) == expected;
-    expected *= layout.x.size(d);
-  }
   const T* base = static_cast<const T*>(x.raw_data());
-  if (dense_inner) {
+  auto store = [&](std::int64_t o, Acc acc) {
+    result[o] = static_cast<Out>(R::finish(acc, count));
+  };
+
+  if (dense_dims(layout.x, layout.kept, ndim)) {
+    // Each output reads `count` consecutive values.
     const std::vector<std::int64_t> starts = offsets_of(layout.x, 0, layout.kept);
-    const std::int64_t count = layout.count;
-    parallel_for(0, layout.outputs,
-                 std::max<std::int64_t>(1, kParallelGrain / std::max<std::int64_t>(count, 1)),
-                 [&](std::int64_t begin, std::int64_t end) {
-                   for (std::int64_t o = begin; o < end; ++o) {
-                     const T* values = base + starts[o];
-                     Acc acc = R::init();
-                     for (std::int64_t i = 0; i < count; ++i) acc = R::combine(acc, values[i]);
-                     result[o] = static_cast<Out>(R::finish(acc, count));
-                   }
-                 });
+    if (layout.outputs == 1) {
+      // One output (a full reduction): the threads take parts of it, merged in order.
+      const std::int64_t parts =
+          std::clamp<std::int64_t>(count / kParallelGrain, 1, omp_get_max_threads());
+      std::vector<Acc> partial(static_cast<std::size_t>(parts), R::init());
+      parallel_for(0, parts, 1, [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t p = begin; p < end; ++p) {
+          const std::int64_t first = count * p / parts, last = count * (p + 1) / parts;
+          partial[p] = R::dense(base + starts[0] + first, last - first);
+        }
+      });
+      store(0, std::accumulate(partial.begin() + 1, partial.end(), partial[0], R::merge));
+      return;
+    }
+    const std::int64_t grain =
+        std::max<std::int64_t>(1, kParallelGrain / std::max<std::int64_t>(count, 1));
+    parallel_for(0, layout.outputs, grain, [&](std::int64_t begin, std::int64_t end) {
+      for (std::int64_t o = begin; o < end; ++o) store(o, R::dense(base + starts[o], count));
+    });
     return;
   }
-  // Kept dims dense at the inside (e.g. summing [N, C] over N): accumulate whole rows at once.
-  bool dense_outer = true;
-  expected = 1;
-  for (std::int64_t d = layout.kept - 1; d >= 0; --d) {
-    if (layout.x.size(d) == 1) continue;
-    dense_outer &= layout.x.stride(d) == expected;
-    expected *= layout.x.size(d);
-  }
   const std::vector<std::int64_t> reduced = offsets_of(layout.x, layout.kept, ndim);
-  if (dense_outer) {
-    const std::int64_t outputs = layout.outputs;
-    parallel_for(0, outputs, 1024, [&](std::int64_t begin, std::int64_t end) {
+  if (dense_dims(layout.x, 0, layout.kept)) {
+    // The kept dims are dense (e.g. summing [N, C] over N): accumulate whole rows at once.
+    parallel_for(0, layout.outputs, 1024, [&](std::int64_t begin, std::int64_t end) {
       std::vector<Acc> acc(static_cast<std::size_t>(end - begin), R::init());
       for (auto offset : reduced) {
-        const T* row = base + offset;
-        for (std::int64_t o = begin; o < end; ++o)
-          acc[o - begin] = R::combine(acc[o - begin], row[o]);
+        const T* row = base + offset + begin;
+        for (std::int64_t o = 0; o < end - begin; ++o) acc[o] = R::combine(acc[o], row[o]);
       }
-      for (std::int64_t o = begin; o < end; ++o) {
-        result[o] = static_cast<Out>(R::finish(acc[o - begin], layout.count));
-      }
+      for (std::int64_t o = begin; o < end; ++o) store(o, acc[o - begin]);
     });
     return;
   }
@@ -137,7 +174,7 @@ void reduce_typed(const Tensor& x, const Tensor& out) {
     for (std::int64_t o = begin; o < end; ++o) {
       Acc acc = R::init();
       for (auto offset : reduced) acc = R::combine(acc, base[starts[o] + offset]);
-      result[o] = static_cast<Out>(R::finish(acc, layout.count));
+      store(o, acc);
     }
   });
 }
@@ -194,10 +231,11 @@ void CpuBackend::arg_reduce(ReduceOp op, const Tensor& x, std::int64_t dim, cons
                        const T v = line[i * stride];
                        bool better = want_max ? v > best_value : v < best_value;
                        if constexpr (std::is_floating_point_v<T>) {
-                         if (std::isnan(best_value))
-                           better = false;  // NaN wins, as in PyTorch
-                         else if (std::isnan(v))
+                         if (std::isnan(best_value)) {
+                           better = false;  // the first NaN wins, as in PyTorch
+                         } else if (std::isnan(v)) {
                            better = true;
+                         }
                        }
                        if (better) {
                          best = i;

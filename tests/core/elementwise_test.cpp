@@ -89,6 +89,44 @@ TEST(Elementwise, NaNPropagates) {
   EXPECT_TRUE(std::isnan(clamp(x, 0.0, 0.5).to_vector<double>()[0]));
 }
 
+TEST(Elementwise, NaNInEitherOperandOfMaximumAndMinimum) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const Tensor a = tensor({1, nan}, {}, kFloat64);
+  const Tensor b = tensor({nan, 1}, {}, kFloat64);
+  for (const Tensor& r : {maximum(a, b), minimum(a, b), maximum(b, a)}) {
+    const auto v = r.to_vector<double>();
+    EXPECT_TRUE(std::isnan(v[0]) && std::isnan(v[1])) << r;
+  }
+}
+
+TEST(Elementwise, IntegerPowerAndClampFollowPyTorch) {
+  const Tensor base = tensor({1, -1, 2, 3}, {}, kInt64);
+  expect_values(pow(base, tensor({-1, -1, -1, 4}, {}, kInt64)), {1, -1, 0, 81}, {4});
+  expect_values(pow(tensor({-1}, {}, kInt64), tensor({-2}, {}, kInt64)), {1}, {1});
+  // Exponentiation by squaring: a huge exponent takes no time.
+  EXPECT_EQ(
+      pow(tensor({1}, {}, kInt64), tensor({1099511627776.0}, {}, kInt64)).item<std::int64_t>(), 1);
+  EXPECT_EQ(pow(tensor({2}, {}, kInt64), 40.0).item<std::int64_t>(), std::int64_t{1} << 40);
+  // low > high: every value becomes high, as min(max(x, low), high).
+  expect_values(clamp(tensor({0, 2, 5}), 3.0, 1.0), {1, 1, 1}, {3});
+  expect_values(clamp(tensor({0, 2, 5}, {}, kInt64), 3.0, 1.0), {1, 1, 1}, {3});
+  expect_values(clamp(tensor({-5, 0, 5}, {}, kInt64), -2.5, 2.5), {-2, 0, 2}, {3});
+}
+
+TEST(Elementwise, FloatResultsDoNotSilentlyTruncateIntoIntegers) {
+  Tensor i = tensor({3, 5}, {}, kInt64);
+  NoGradGuard no_grad;
+  EXPECT_MG_ERROR(mul_(i, 2.5), "mul_", "floating point", "int64");
+  EXPECT_MG_ERROR(add_(i, tensor({0.5, 0.7})), "add_", "float32[2]", "int64[2]");
+  EXPECT_MG_ERROR(add(i, i, 0.5), "add", "alpha 0.5", "int64");
+  mul_(i, 2.0);
+  expect_values(i, {6, 10}, {2});
+  // Scalars are compared in a type that holds them.
+  expect_values(eq(tensor({1}, {}, kBool), 2.0), {0}, {1});
+  expect_values(lt(tensor({1, 3}, {}, kInt64), 2.5), {1, 0}, {2});
+  EXPECT_MG_ERROR(add(tensor({1}, {}, kUInt8), 300.0), "300", "uint8");
+}
+
 TEST(Elementwise, ComparisonsAndWhere) {
   const Tensor a = tensor({1, 2, 3});
   const Tensor b = tensor({3, 2, 1});

@@ -78,6 +78,8 @@ TEST(Random, IntegersAndPermutations) {
   for (int i = 0; i < 5000; ++i) ++first[randperm(5, kInt64, &g).to_vector<std::int64_t>()[0]];
   for (int count : first) EXPECT_NEAR(count, 1000, 120);
   EXPECT_MG_ERROR(randint(3, 3, {2}), "randint", "low < high");
+  EXPECT_MG_ERROR(randint(0, 1000, {2}, kUInt8), "randint", "uint8");
+  EXPECT_MG_ERROR(bernoulli(tensor({2, -1})), "bernoulli", "[0, 1]", "[-1, 2]");
 }
 
 TEST(Random, FillsNonContiguousTensors) {

@@ -1,4 +1,5 @@
 #include <cmath>
+#include <limits>
 
 #include "test_util.h"
 
@@ -63,6 +64,32 @@ TEST(Reduction, VarStdLogsumexpNorm) {
   expect_values(norm(reshape(x, {2, 2}), 2, {1}), {std::sqrt(5.0), 5}, {2});
 }
 
+TEST(Reduction, InfinitiesAndEmptyKeptDims) {
+  const double inf = std::numeric_limits<double>::infinity();
+  expect_values(max(tensor({-inf, -inf}, {}, kFloat64)), {-inf}, {});
+  expect_values(min(tensor({inf}, {}, kFloat64)), {inf}, {});
+  expect_values(amax(tensor({-inf, -inf, 1, 2}, {2, 2}), {1}), {-inf, 2}, {2});
+  // Reducing a non-empty dim of a tensor that has an empty one.
+  EXPECT_EQ(max(zeros({5, 0, 2, 4}), 2).shape(), (Shape{5, 0, 4}));
+  EXPECT_EQ(argmax(zeros({0, 3}), 1).shape(), (Shape{0}));
+  EXPECT_MG_ERROR(max(zeros({5, 0, 2}), 1), "max", "empty dimension 1");
+}
+
+TEST(Reduction, LargeAndTransposedInputsMatchASerialSum) {
+  // 2^22 values: the full reduction is split between threads and merged.
+  const Tensor x = reshape(arange(1 << 22, kFloat64), {2048, 2048});
+  const double expected = 2048.0 * 2048 * (2048.0 * 2048 - 1) / 2;
+  for (int threads : {1, 2}) {
+    set_num_threads(threads);
+    EXPECT_DOUBLE_EQ(sum(x).item<double>(), expected);
+    EXPECT_DOUBLE_EQ(sum(transpose(x, 0, 1)).item<double>(), expected);
+    EXPECT_DOUBLE_EQ(max(transpose(x, 0, 1)).item<double>(), 2048.0 * 2048 - 1);
+    expect_values(narrow(sum(transpose(x, 0, 1), {1}), 0, 0, 2),
+                  {2048.0 * 2047 * 2048 / 2, 2048.0 * 2047 * 2048 / 2 + 2048}, {2});
+  }
+  set_num_threads(2);
+}
+
 TEST(Reduction, BadDims) {
   EXPECT_MG_ERROR(sum(zeros({2, 3}), {2}), "sum", "dimension 2 out of range", "2-d");
   EXPECT_MG_ERROR(sum(zeros({2, 3}), {1, -1}), "sum", "listed twice");
@@ -83,6 +110,16 @@ TEST(Matmul, ShapesAndValues) {
   EXPECT_EQ(out.shape(), (Shape{2, 3, 2, 2}));
   expect_values(select(select(out, 0, 1), 0, 2), {12, 15, 30, 33}, {2, 2});
   expect_values(bmm(zeros({4, 2, 0}), zeros({4, 0, 5})), std::vector<double>(40, 0), {4, 2, 5});
+}
+
+TEST(Matmul, BatchesOfSmallMatricesMatchOneByOne) {
+  Generator g(4);
+  const Tensor a = randn({37, 5, 6}, kFloat64, &g);
+  const Tensor b = randn({37, 6, 3}, kFloat64, &g);
+  const Tensor out = bmm(a, b);
+  for (std::int64_t i : {0, 17, 36}) {
+    EXPECT_TRUE(allclose(select(out, 0, i), mm(select(a, 0, i), select(b, 0, i)), 1e-12, 1e-12));
+  }
 }
 
 TEST(Matmul, Errors) {

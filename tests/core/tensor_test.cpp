@@ -1,3 +1,4 @@
+#include <limits>
 #include <sstream>
 
 #include "core/allocator.h"
@@ -121,6 +122,47 @@ TEST(Tensor, BadShapesAndDevicesRaiseClearErrors) {
   EXPECT_MG_ERROR(zeros({2}, Device::cuda(0)), "cuda:0");
   EXPECT_MG_ERROR(Device::parse("tpu"), "unknown device 'tpu'");
   EXPECT_EQ(Device::parse("cuda:1"), Device::cuda(1));
+}
+
+TEST(Tensor, InPlaceWritesIntoBroadcastViewsRaise) {
+  // Several elements of an expanded view share one memory location: writing them in place
+  // would race and keep only one of the values.
+  const Tensor base = zeros({1});
+  const Tensor wide = expand(base, {4});
+  NoGradGuard no_grad;
+  EXPECT_MG_ERROR(add_(wide, tensor({1, 2, 3, 4})), "add_", "broadcast view", "float32[4]");
+  EXPECT_MG_ERROR(copy_(wide, tensor({1, 2, 3, 4})), "copy_", "broadcast view");
+  EXPECT_MG_ERROR(fill_(wide, 1), "fill_", "broadcast view");
+  EXPECT_MG_ERROR(clamp_(wide, 0.0, 1.0), "clamp_", "broadcast view");
+  EXPECT_MG_ERROR(uniform_(wide, 0, 1), "uniform_", "broadcast view");
+  EXPECT_EQ(base.item<float>(), 0.0f);
+}
+
+TEST(Tensor, SizesThatOverflowRaise) {
+  EXPECT_MG_ERROR(empty({std::int64_t{1} << 32, std::int64_t{1} << 32}), "more elements");
+  EXPECT_MG_ERROR(empty({std::int64_t{1} << 61}, kFloat64), "bytes");
+  EXPECT_MG_ERROR(expand(ones({1}), {-2}), "expand", "invalid size -2");
+  // A step larger than the dim keeps one element, whatever its size.
+  testing::expect_values(slice(arange(2), 0, 0, 2, std::numeric_limits<std::int64_t>::max()), {0},
+                         {1});
+  testing::expect_values(slice(arange(5), 0, 1, 5, 3), {1, 4}, {2});
+  EXPECT_EQ(slice(arange(5), 0, 3, 1).numel(), 0);
+}
+
+TEST(Tensor, ZeroDimTensorsStillCheckDims) {
+  const Tensor s = scalar_tensor(3);
+  EXPECT_MG_ERROR(transpose(s, 0, 5), "transpose", "dimension 5 out of range");
+  EXPECT_MG_ERROR(flatten(s, 2), "flatten", "out of range");
+  EXPECT_MG_ERROR(squeeze(s, 1), "squeeze", "out of range");
+  EXPECT_EQ(transpose(s, 0, -1).dim(), 0);
+  testing::expect_values(linspace(0, 10, 1), {0}, {1});
+}
+
+TEST(Tensor, PrintingLeavesTheStreamPrecisionAlone) {
+  std::ostringstream out;
+  out.precision(10);
+  out << tensor({1.0 / 3}) << ' ' << 3.14159265;
+  EXPECT_NE(out.str().find("3.14159265"), std::string::npos) << out.str();
 }
 
 TEST(Tensor, MemoryIsReturned) {
