@@ -28,10 +28,6 @@ Tensor as_mask(const Tensor& condition, const Tensor& like) {
   return native::to(condition, like.dtype());
 }
 
-Tensor unary_op(UnaryOp op, const Tensor& x) {
-  return native::unary(op, x);
-}
-
 // Where low <= x <= high (clamp passes the gradient there).
 Tensor inside_bounds(const Tensor& x, std::optional<double> low, std::optional<double> high) {
   MG_CHECK(low || high, "clamp: at least one of min and max must be given");
@@ -96,7 +92,11 @@ Tensor pow(const Tensor& base, const Tensor& exponent) {
         const Tensor& x = sb.get();
         const Tensor& e = se.get();
         Tensor grad_base, grad_exponent;
-        if (needs[0]) grad_base = lb(mul(g, mul(e, pow(x, sub(e, 1.0)))));
+        if (needs[0]) {
+          // x^0 is constant in x (0^-1 would give NaN at x = 0), as in PyTorch.
+          grad_base =
+              lb(where(eq(e, 0.0), zeros({}, g.options()), mul(g, mul(e, pow(x, sub(e, 1.0))))));
+        }
         if (needs[1]) {
           // 0^e has derivative 0 in e for e >= 0 (log 0 would give NaN), as in PyTorch.
           const Tensor zero_base = logical_and(eq(x, 0.0), ge(e, 0.0));
@@ -143,7 +143,10 @@ Tensor add(const Tensor& a, double b) {
 }
 
 Tensor sub(const Tensor& a, double b) {
-  return add(a, -b);
+  Tensor out = native::binary(BinaryOp::Sub, a, b);
+  if (!needs_graph({a})) return out;
+  return record("SubBackward", out, {a},
+                [la = InputLike(a)](const Tensor& g, const Needs&) { return Grads{la(g)}; });
 }
 
 Tensor mul(const Tensor& a, double b) {
@@ -174,14 +177,14 @@ Tensor pow(const Tensor& base, double exponent) {
 }
 
 Tensor neg(const Tensor& x) {
-  Tensor out = unary_op(UnaryOp::Neg, x);
+  Tensor out = native::unary(UnaryOp::Neg, x);
   if (!needs_graph({x})) return out;
   return record("NegBackward", out, {x},
                 [](const Tensor& g, const Needs&) { return Grads{neg(g)}; });
 }
 
 Tensor exp(const Tensor& x) {
-  Tensor out = unary_op(UnaryOp::Exp, x);
+  Tensor out = native::unary(UnaryOp::Exp, x);
   if (!needs_graph({x})) return out;
   return record("ExpBackward", out, {x}, [y = SavedTensor(out)](const Tensor& g, const Needs&) {
     return Grads{mul(g, y.get())};
@@ -189,7 +192,7 @@ Tensor exp(const Tensor& x) {
 }
 
 Tensor log(const Tensor& x) {
-  Tensor out = unary_op(UnaryOp::Log, x);
+  Tensor out = native::unary(UnaryOp::Log, x);
   if (!needs_graph({x})) return out;
   return record("LogBackward", out, {x}, [sx = SavedTensor(x)](const Tensor& g, const Needs&) {
     return Grads{div(g, sx.get())};
@@ -197,7 +200,7 @@ Tensor log(const Tensor& x) {
 }
 
 Tensor log1p(const Tensor& x) {
-  Tensor out = unary_op(UnaryOp::Log1p, x);
+  Tensor out = native::unary(UnaryOp::Log1p, x);
   if (!needs_graph({x})) return out;
   return record("Log1pBackward", out, {x}, [sx = SavedTensor(x)](const Tensor& g, const Needs&) {
     return Grads{div(g, add(sx.get(), 1.0))};
@@ -205,7 +208,7 @@ Tensor log1p(const Tensor& x) {
 }
 
 Tensor sqrt(const Tensor& x) {
-  Tensor out = unary_op(UnaryOp::Sqrt, x);
+  Tensor out = native::unary(UnaryOp::Sqrt, x);
   if (!needs_graph({x})) return out;
   return record("SqrtBackward", out, {x}, [y = SavedTensor(out)](const Tensor& g, const Needs&) {
     return Grads{div(g, mul(y.get(), 2.0))};
@@ -213,7 +216,7 @@ Tensor sqrt(const Tensor& x) {
 }
 
 Tensor rsqrt(const Tensor& x) {
-  Tensor out = unary_op(UnaryOp::Rsqrt, x);
+  Tensor out = native::unary(UnaryOp::Rsqrt, x);
   if (!needs_graph({x})) return out;
   // d/dx x^(-1/2) = -1/2 · x^(-3/2) = -1/2 · y³
   return record("RsqrtBackward", out, {x}, [y = SavedTensor(out)](const Tensor& g, const Needs&) {
@@ -230,7 +233,7 @@ Tensor square(const Tensor& x) {
 }
 
 Tensor abs(const Tensor& x) {
-  Tensor out = unary_op(UnaryOp::Abs, x);
+  Tensor out = native::unary(UnaryOp::Abs, x);
   if (!needs_graph({x})) return out;
   return record("AbsBackward", out, {x}, [sx = SavedTensor(x)](const Tensor& g, const Needs&) {
     return Grads{mul(g, sign(sx.get()))};
@@ -238,22 +241,23 @@ Tensor abs(const Tensor& x) {
 }
 
 Tensor sign(const Tensor& x) {
-  Tensor out = unary_op(UnaryOp::Sign, x);
+  Tensor out = native::unary(UnaryOp::Sign, x);
   if (!needs_graph({x})) return out;
   return record("SignBackward", out, {x},
                 [](const Tensor& g, const Needs&) { return Grads{zeros_like(g)}; });
 }
 
 Tensor relu(const Tensor& x) {
-  Tensor out = unary_op(UnaryOp::Relu, x);
+  Tensor out = native::unary(UnaryOp::Relu, x);
   if (!needs_graph({x})) return out;
   return record("ReluBackward", out, {x}, [y = SavedTensor(out)](const Tensor& g, const Needs&) {
-    return Grads{mul(g, as_mask(gt(y.get(), 0.0), g))};
+    // Where the output is not <= 0 (NaN included, as in PyTorch) the gradient passes.
+    return Grads{mul(g, as_mask(logical_not(le(y.get(), 0.0)), g))};
   });
 }
 
 Tensor sigmoid(const Tensor& x) {
-  Tensor out = unary_op(UnaryOp::Sigmoid, x);
+  Tensor out = native::unary(UnaryOp::Sigmoid, x);
   if (!needs_graph({x})) return out;
   return record("SigmoidBackward", out, {x}, [y = SavedTensor(out)](const Tensor& g, const Needs&) {
     const Tensor& s = y.get();
@@ -262,7 +266,7 @@ Tensor sigmoid(const Tensor& x) {
 }
 
 Tensor tanh(const Tensor& x) {
-  Tensor out = unary_op(UnaryOp::Tanh, x);
+  Tensor out = native::unary(UnaryOp::Tanh, x);
   if (!needs_graph({x})) return out;
   return record("TanhBackward", out, {x}, [y = SavedTensor(out)](const Tensor& g, const Needs&) {
     return Grads{mul(g, 1.0 - square(y.get()))};
@@ -271,7 +275,7 @@ Tensor tanh(const Tensor& x) {
 
 Tensor gelu(const Tensor& x, GeluApproximate approximate) {
   const bool tanh_form = approximate == GeluApproximate::Tanh;
-  Tensor out = unary_op(tanh_form ? UnaryOp::GeluTanh : UnaryOp::GeluErf, x);
+  Tensor out = native::unary(tanh_form ? UnaryOp::GeluTanh : UnaryOp::GeluErf, x);
   if (!needs_graph({x})) return out;
   return record("GeluBackward", out, {x},
                 [sx = SavedTensor(x), tanh_form](const Tensor& g, const Needs&) {
@@ -354,16 +358,19 @@ const Tensor& sub_(const Tensor& self, double other) {
   return add_(self, -other);
 }
 
+// mul_ and div_ save `other` before they write: if it aliases self, backward then raises (as in
+// PyTorch) instead of reading the new values.
 const Tensor& mul_(const Tensor& self, const Tensor& other) {
   autograd::check_in_place("mul_", self, {other});
   // The gradient for `other` needs self's value from before the multiplication.
   const bool keep_old = needs_graph({self, other}) && other.requires_grad();
   SavedTensor old_self(keep_old ? native::clone(self) : Tensor());
+  SavedTensor saved_other(other);
   native::binary_(BinaryOp::Mul, self, other);
   autograd::record_in_place("MulBackward_", self, {other},
-                            [lo = InputLike(other), so = SavedTensor(other), old_self](
+                            [ls = InputLike(self), lo = InputLike(other), saved_other, old_self](
                                 const Tensor& g, const Needs& needs) {
-                              return Grads{needs[0] ? mul(g, so.get()) : Tensor(),
+                              return Grads{needs[0] ? ls(mul(g, saved_other.get())) : Tensor(),
                                            needs[1] ? lo(mul(g, old_self.get())) : Tensor()};
                             });
   return self;
@@ -383,13 +390,14 @@ const Tensor& div_(const Tensor& self, const Tensor& other) {
   // d(a/b)/db = -a/b²: the rule needs self's value from before the division.
   const bool keep_old = needs_graph({self, other}) && other.requires_grad();
   SavedTensor old_self(keep_old ? native::clone(self) : Tensor());
+  SavedTensor saved_other(other);
   native::binary_(BinaryOp::Div, self, other);
   autograd::record_in_place(
       "DivBackward_", self, {other},
-      [lo = InputLike(other), so = SavedTensor(other), old_self](const Tensor& g,
-                                                                 const Needs& needs) {
-        const Tensor& b = so.get();
-        return Grads{needs[0] ? div(g, b) : Tensor(),
+      [ls = InputLike(self), lo = InputLike(other), saved_other, old_self](const Tensor& g,
+                                                                           const Needs& needs) {
+        const Tensor& b = saved_other.get();
+        return Grads{needs[0] ? ls(div(g, b)) : Tensor(),
                      needs[1] ? lo(neg(div(mul(g, old_self.get()), square(b)))) : Tensor()};
       });
   return self;
@@ -417,8 +425,9 @@ const Tensor& clamp_(const Tensor& self, std::optional<double> low, std::optiona
 const Tensor& fill_(const Tensor& self, double value) {
   autograd::check_in_place("fill_", self, {});
   native::fill_(self, value);
+  // The old value no longer matters: its gradient is zero (a tensor, so hooks upstream run).
   autograd::record_in_place("FillBackward_", self, {},
-                            [](const Tensor&, const Needs&) { return Grads{Tensor()}; });
+                            [](const Tensor& g, const Needs&) { return Grads{zeros_like(g)}; });
   return self;
 }
 

@@ -22,9 +22,12 @@ struct LaterFirst {
 // Number of edges that reach each node from the nodes reachable from `roots`.
 std::unordered_map<Node*, int> count_dependencies(const std::vector<Node*>& roots) {
   std::unordered_map<Node*, int> dependencies;
-  std::vector<Node*> stack = roots;
+  std::vector<Node*> stack;
   std::unordered_map<Node*, bool> seen;
-  for (Node* root : roots) seen[root] = true;
+  for (Node* root : roots) {
+    if (!seen[root]) stack.push_back(root);  // a root given twice is still one node
+    seen[root] = true;
+  }
   while (!stack.empty()) {
     Node* node = stack.back();
     stack.pop_back();
@@ -50,10 +53,9 @@ void check_gradient(const Node& node, std::size_t input, const Tensor& grad) {
 
 // Runs hooks and retain_grad of the tensor `node` produced.
 Tensor visit_output(const Node& node, Tensor grad) {
+  grad = run_hooks(node.hooks.get(), std::move(grad));
   std::shared_ptr<AutogradMeta> meta = node.output.lock();
-  if (!meta) return grad;
-  grad = run_hooks(*meta, std::move(grad));
-  if (meta->retains_grad) {
+  if (meta && meta->retains_grad) {
     if (meta->grad.defined()) {
       native::binary_(BinaryOp::Add, meta->grad, grad);
     } else {

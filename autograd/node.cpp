@@ -52,12 +52,15 @@ AccumulateGrad::AccumulateGrad(const Tensor& leaf)
       meta_(leaf.impl()->weak_autograd_meta().lock()) {}
 
 std::vector<Tensor> AccumulateGrad::apply(Tensor grad) {
-  grad = run_hooks(*meta_, std::move(grad));
+  grad = run_hooks(meta_->hooks.get(), std::move(grad));
   if (!grad.defined()) return {};
   if (!meta_->grad.defined()) {
-    // The engine hands over a gradient nobody else holds: keep it rather than copy it.
-    const bool exclusive =
-        grad.impl_ptr().use_count() == 1 && grad.storage().use_count() == 1 && grad.is_contiguous();
+    // The engine hands over a gradient nobody else holds: keep it rather than copy it, unless
+    // it is a part of a larger storage that keeping it would pin.
+    const bool exclusive = grad.impl_ptr().use_count() == 1 && grad.storage().use_count() == 1 &&
+                           grad.is_contiguous() && grad.storage_offset() == 0 &&
+                           grad.storage()->nbytes() ==
+                               static_cast<std::size_t>(grad.numel()) * element_size(grad.dtype());
     meta_->grad = exclusive ? std::move(grad) : native::clone(grad);
   } else {
     native::binary_(BinaryOp::Add, meta_->grad, grad);
@@ -67,6 +70,10 @@ std::vector<Tensor> AccumulateGrad::apply(Tensor grad) {
 
 Edge gradient_edge(const Tensor& tensor) {
   if (!tensor.defined() || !tensor.requires_grad()) return {};
+  MG_CHECK(tensor.impl()->graph_version() == tensor.storage()->graph_version(), describe(tensor),
+           " was created before an in-place op that joined the graph changed the memory it "
+           "shares (e.g. a view taken before its base was modified in place): its gradient "
+           "would be wrong; take it again after the in-place op");
   if (auto fn = tensor.grad_fn()) return {std::move(fn)};
   AutogradMeta& meta = tensor.impl()->ensure_autograd_meta();
   std::shared_ptr<Node> accumulator = meta.grad_accumulator.lock();
@@ -77,10 +84,15 @@ Edge gradient_edge(const Tensor& tensor) {
   return {std::move(accumulator)};
 }
 
-Tensor run_hooks(const AutogradMeta& meta, Tensor grad) {
-  for (const GradHook& hook : meta.hooks) {
+Tensor run_hooks(const GradHooks* hooks, Tensor grad) {
+  if (hooks == nullptr) return grad;
+  for (const GradHook& hook : *hooks) {
     Tensor replaced = hook(grad);
-    if (replaced.defined()) grad = std::move(replaced);
+    if (!replaced.defined()) continue;
+    MG_CHECK(replaced.shape() == grad.shape() && replaced.dtype() == grad.dtype(),
+             "a hook replaced the gradient ", describe(grad), " with ", describe(replaced),
+             "; it must keep the shape and dtype");
+    grad = std::move(replaced);
   }
   return grad;
 }

@@ -46,8 +46,10 @@ class Node {
   // Frees what only another backward pass would need (saved tensors).
   virtual void release() {}
 
-  // The tensor this node produced, whose hooks (and retain_grad) see the gradient first. Weak,
-  // because that tensor holds this node: hooks live as long as their tensor does.
+  // The hooks of the tensor this node produced: they see the gradient first, and live as long as
+  // the node does.
+  std::shared_ptr<GradHooks> hooks;
+  // That tensor itself, for retain_grad(). Weak, because the tensor holds this node.
   std::weak_ptr<AutogradMeta> output;
 
  private:
@@ -90,7 +92,8 @@ class AccumulateGrad final : public Node {
 // on first use). Null edge when it does not require gradients.
 Edge gradient_edge(const Tensor& tensor);
 
-// Runs a tensor's hooks on `grad` and returns the (possibly replaced) gradient.
-Tensor run_hooks(const AutogradMeta& meta, Tensor grad);
+// Runs `hooks` (may be null) on `grad` and returns the (possibly replaced) gradient; a
+// replacement must keep the gradient's shape and dtype.
+Tensor run_hooks(const GradHooks* hooks, Tensor grad);
 
 }  // namespace mg::autograd

@@ -30,8 +30,12 @@ std::shared_ptr<FunctionNode> make_node(const char* name, const std::vector<Tens
                                         std::move(backward));
 }
 
+// Makes `node` the producer of `out`. The tensor gets a fresh hook list that the node shares:
+// hooks registered from now on see the gradient of this value of `out`.
 void attach(const Tensor& out, std::shared_ptr<FunctionNode> node) {
   AutogradMeta& meta = out.impl()->ensure_autograd_meta();
+  meta.hooks = std::make_shared<GradHooks>();
+  node->hooks = meta.hooks;
   node->output = out.impl()->weak_autograd_meta();
   meta.grad_fn = std::move(node);
 }
@@ -47,14 +51,17 @@ Tensor record(const char* name, Tensor out, const std::vector<Tensor>& inputs,
 }
 
 void check_in_place(const char* name, const Tensor& self, const std::vector<Tensor>& others) {
+  if (!GradMode::is_enabled()) return;
+  const TensorImpl& impl = *self.impl();
+  const bool base_in_graph = impl.is_view() && Tensor(impl.view_base()).requires_grad();
   std::vector<Tensor> all = others;
   all.push_back(self);
-  if (!needs_graph(all)) return;
+  if (!needs_graph(all) && !base_in_graph) return;
   MG_CHECK(!(self.is_leaf() && self.requires_grad()), name,
            ": a leaf tensor that requires gradients cannot be modified in place; do it under a "
            "NoGradGuard, or on a clone");
-  MG_CHECK(!(self.impl()->is_view() && (self.requires_grad() || needs_graph(others))), name,
-           ": in-place modification of a view is not differentiable in maskgrad; apply the op "
+  MG_CHECK(!impl.is_view(), name, ": in-place modification of a view of a tensor in the graph is ",
+           "not differentiable in maskgrad (the base's history would not see it); apply the op "
            "out of place");
 }
 
@@ -64,9 +71,12 @@ void record_in_place(const char* name, const Tensor& self, const std::vector<Ten
   inputs.insert(inputs.end(), others.begin(), others.end());
   if (!needs_graph(inputs)) return;
   auto node = make_node(name, inputs, std::move(backward));
-  // The previous node no longer produces this tensor's value: its hooks move to the new one.
+  // The previous node no longer produces this tensor's value: it keeps the hooks registered so
+  // far (they see the gradient of the old value, as in PyTorch), and retain_grad moves on.
   if (auto previous = self.grad_fn()) previous->output.reset();
   attach(self, std::move(node));
+  // Other tensors on this storage (views taken before) keep a history that no longer matches.
+  self.impl()->set_graph_version(self.storage()->bump_graph_version());
 }
 
 Tensor sum_to(const Tensor& grad, const Shape& shape) {

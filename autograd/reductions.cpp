@@ -108,7 +108,15 @@ Tensor var(const Tensor& x, const Shape& dims, std::int64_t correction, bool kee
 }
 
 Tensor std(const Tensor& x, const Shape& dims, std::int64_t correction, bool keepdim) {
-  return sqrt(var(x, dims, correction, keepdim));
+  const Tensor variance = var(x, dims, correction, keepdim);
+  Tensor out = native::unary(UnaryOp::Sqrt, variance);
+  if (!needs_graph({variance})) return out;
+  // d√v/dv = 1/(2√v), taken as 0 where every value equals the mean (as PyTorch does).
+  return record("StdBackward", out, {variance},
+                [so = SavedTensor(out)](const Tensor& g, const Needs&) {
+                  const Tensor& s = so.get();
+                  return Grads{where(eq(s, 0.0), zeros({}, g.options()), div(g, mul(s, 2.0)))};
+                });
 }
 
 Tensor logsumexp(const Tensor& x, const Shape& dims, bool keepdim) {
@@ -123,19 +131,35 @@ Tensor logsumexp(const Tensor& x, const Shape& dims, bool keepdim) {
 
 Tensor norm(const Tensor& x, double p, const Shape& dims, bool keepdim) {
   check_floating("norm", x);
-  if (std::isinf(p)) return p > 0 ? amax(abs(x), dims, keepdim) : amin(abs(x), dims, keepdim);
-  if (p != 2) return pow(sum(pow(abs(x), p), dims, keepdim), 1.0 / p);
-  Tensor out = native::unary(
-      UnaryOp::Sqrt,
-      native::reduce(ReduceOp::Sum, native::binary(BinaryOp::Mul, x, x), dims, keepdim));
+  MG_CHECK(p >= 0, "norm: expected p >= 0 or infinity, got ", p);
+  if (std::isinf(p)) return amax(abs(x), dims, keepdim);
+  Tensor out;
+  if (p == 0) {  // the number of nonzero entries: piecewise constant, so its gradient is 0
+    out = native::reduce(ReduceOp::Sum, native::to(ne(x, 0.0), x.dtype()), dims, keepdim);
+  } else if (p == 2) {
+    out = native::unary(
+        UnaryOp::Sqrt,
+        native::reduce(ReduceOp::Sum, native::binary(BinaryOp::Mul, x, x), dims, keepdim));
+  } else {
+    const Tensor powers = native::binary(BinaryOp::Pow, native::unary(UnaryOp::Abs, x), p);
+    out = native::binary(BinaryOp::Pow, native::reduce(ReduceOp::Sum, powers, dims, keepdim),
+                         1.0 / p);
+  }
   if (!needs_graph({x})) return out;
+  // d‖x‖ₚ/dx = sign(x)·|x|^(p-1) / ‖x‖ₚ^(p-1), taken as 0 where x or the norm is 0 (PyTorch's
+  // convention at those kinks).
   return record("NormBackward", out, {x},
-                [sx = SavedTensor(x), so = SavedTensor(out), kept = kept_shape(x, dims)](
+                [sx = SavedTensor(x), so = SavedTensor(out), kept = kept_shape(x, dims), p](
                     const Tensor& g, const Needs&) {
+                  const Tensor& v = sx.get();
+                  if (p == 0) return Grads{zeros_like(v)};
+                  const Tensor zero = zeros({}, g.options());
                   const Tensor n = reshape(so.get(), kept);
                   const Tensor scale =
-                      where(eq(n, 0.0), zeros({}, g.options()), div(reshape(g, kept), n));
-                  return Grads{mul(sx.get(), scale)};
+                      where(eq(n, 0.0), zero, div(reshape(g, kept), p == 2 ? n : pow(n, p - 1)));
+                  if (p == 2) return Grads{mul(v, scale)};
+                  const Tensor slope = mul(sign(v), pow(abs(v), p - 1));
+                  return Grads{mul(where(eq(v, 0.0), zero, slope), scale)};
                 });
 }
 

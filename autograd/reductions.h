@@ -27,7 +27,8 @@ Tensor std(const Tensor& x, const Shape& dims = {}, std::int64_t correction = 1,
            bool keepdim = false);
 // log Σ exp(x), computed stably (shifted by the maximum).
 Tensor logsumexp(const Tensor& x, const Shape& dims, bool keepdim = false);
-// The p-norm over `dims`; p may be infinity. The 2-norm's gradient at 0 is 0.
+// The p-norm over `dims` for p >= 0 (p = 0 counts the nonzero entries) or p = infinity. Where
+// the norm or an entry is 0 its gradient is taken as 0, as in PyTorch.
 Tensor norm(const Tensor& x, double p = 2, const Shape& dims = {}, bool keepdim = false);
 
 inline constexpr double kInfinity = std::numeric_limits<double>::infinity();

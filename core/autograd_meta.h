@@ -15,6 +15,9 @@ class Node;
 // A gradient hook: gets the gradient flowing into a tensor and returns a replacement, or an
 // undefined tensor to keep it.
 using GradHook = std::function<Tensor(const Tensor&)>;
+// Shared between a tensor and the node that produced it, so hooks run even when the tensor's
+// last handle is gone before backward (as in PyTorch).
+using GradHooks = std::vector<GradHook>;
 
 // The autograd state a tensor carries. The graph itself (nodes, engine, rules) lives in
 // autograd/; core only stores the pointers so that a Tensor can answer grad() and requires_grad().
@@ -24,7 +27,7 @@ struct AutogradMeta {
   Tensor grad;
   std::shared_ptr<autograd::Node> grad_fn;         // the node that produced it; null for leaves
   std::weak_ptr<autograd::Node> grad_accumulator;  // leaves: the node that accumulates `grad`
-  std::vector<GradHook> hooks;
+  std::shared_ptr<GradHooks> hooks;                // created on first use
 };
 
 }  // namespace mg

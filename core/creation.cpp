@@ -25,7 +25,7 @@ Tensor empty(const Shape& shape, TensorOptions options) {
            " needs more bytes than fit in ", "memory");
   auto storage = std::make_shared<Storage>(nbytes, options.device());
   auto impl = std::make_shared<TensorImpl>(std::move(storage), shape, contiguous_strides(shape), 0,
-                                           options.dtype(), false);
+                                           options.dtype());
   return finish(Tensor(std::move(impl)), options);
 }
 

@@ -93,6 +93,18 @@ bool is_logical(BinaryOp op) {
   return op == BinaryOp::LogicalAnd || op == BinaryOp::LogicalOr;
 }
 
+// PyTorch's promotion of two tensors: a 0-d tensor next to a dimensioned one decides the dtype
+// only when its kind (bool < integer < floating point) is higher, so that float32 · a float64
+// 0-d tensor stays float32.
+DType result_type(const Tensor& a, const Tensor& b) {
+  if ((a.dim() == 0) == (b.dim() == 0)) return promote_types(a.dtype(), b.dtype());
+  const Tensor& dimensioned = a.dim() == 0 ? b : a;
+  const Tensor& zero_dim = a.dim() == 0 ? a : b;
+  auto kind = [](DType t) { return t == kBool ? 0 : (is_floating(t) ? 2 : 1); };
+  return kind(zero_dim.dtype()) > kind(dimensioned.dtype()) ? zero_dim.dtype()
+                                                            : dimensioned.dtype();
+}
+
 // The dtype both operands are converted to, and the checks that go with it.
 DType operand_dtype(BinaryOp op, const Tensor& a, const Tensor& b) {
   const char* name = binary_name(op);
@@ -101,7 +113,7 @@ DType operand_dtype(BinaryOp op, const Tensor& a, const Tensor& b) {
              describe(a), " and ", describe(b));
     return kBool;
   }
-  DType dtype = promote_types(a.dtype(), b.dtype());
+  DType dtype = result_type(a, b);
   if (is_comparison(op)) return dtype;
   MG_CHECK(dtype != kBool, name, ": expected numeric tensors, got ", describe(a), " and ",
            describe(b));
@@ -214,7 +226,7 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   check_defined("where", b, "second operand");
   check_same_device("where", {&cond, &a, &b});
   check_dtype("where", cond, kBool, "the condition");
-  const DType dtype = promote_types(a.dtype(), b.dtype());
+  const DType dtype = result_type(a, b);
   const Shape shape =
       broadcast_shapes(cond.shape(), broadcast_shapes(a.shape(), b.shape(), "where"), "where");
   Tensor out = empty(shape, a.options().dtype(dtype));

@@ -10,11 +10,6 @@ namespace mg::native {
 
 namespace {
 
-Tensor make_view(const Tensor& x, Shape shape, Shape strides, std::int64_t offset) {
-  return Tensor(std::make_shared<TensorImpl>(x.storage(), std::move(shape), std::move(strides),
-                                             offset, x.dtype(), true));
-}
-
 // Strides that give x's elements the row-major order of `shape` without a copy, if any exist.
 // Walks x's dims in chunks that are contiguous among themselves and matches each chunk with a
 // run of new dims of the same element count.
@@ -51,6 +46,13 @@ std::optional<Shape> view_strides(const Tensor& x, const Shape& shape) {
 
 }  // namespace
 
+Tensor as_strided(const Tensor& x, const Shape& shape, const Shape& strides, std::int64_t offset) {
+  const TensorImpl& impl = *x.impl();
+  std::shared_ptr<TensorImpl> base = impl.is_view() ? impl.view_base() : x.impl_ptr();
+  return Tensor(std::make_shared<TensorImpl>(x.storage(), shape, strides, offset, x.dtype(),
+                                             std::move(base)));
+}
+
 Shape infer_shape(const Shape& shape, std::int64_t numel, const char* op) {
   Shape out = shape;
   std::int64_t known = 1;
@@ -78,13 +80,13 @@ Tensor view(const Tensor& x, const Shape& shape) {
   auto strides = view_strides(x, resolved);
   MG_CHECK(strides.has_value(), "view: cannot view ", describe(x), " with strides ", x.strides(),
            " as ", resolved, " without a copy; use reshape");
-  return make_view(x, resolved, *strides, x.storage_offset());
+  return as_strided(x, resolved, *strides, x.storage_offset());
 }
 
 Tensor reshape(const Tensor& x, const Shape& shape) {
   const Shape resolved = infer_shape(shape, x.numel(), "reshape");
   if (auto strides = view_strides(x, resolved)) {
-    return make_view(x, resolved, *strides, x.storage_offset());
+    return as_strided(x, resolved, *strides, x.storage_offset());
   }
   return view(contiguous(x), resolved);
 }
@@ -118,14 +120,14 @@ Tensor permute(const Tensor& x, const Shape& dims) {
     shape[i] = x.shape()[d];
     strides[i] = x.strides()[d];
   }
-  return make_view(x, shape, strides, x.storage_offset());
+  return as_strided(x, shape, strides, x.storage_offset());
 }
 
 Tensor transpose(const Tensor& x, std::int64_t dim0, std::int64_t dim1) {
   if (x.dim() == 0) {
     wrap_dim(dim0, 0, "transpose");
     wrap_dim(dim1, 0, "transpose");
-    return make_view(x, {}, {}, x.storage_offset());
+    return as_strided(x, {}, {}, x.storage_offset());
   }
   Shape dims(static_cast<std::size_t>(x.dim()));
   std::iota(dims.begin(), dims.end(), 0);
@@ -142,7 +144,7 @@ Tensor narrow(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_
            start + length, ") out of bounds for dimension ", dim, " of ", describe(x));
   Shape shape = x.shape();
   shape[d] = length;
-  return make_view(x, shape, x.strides(), x.storage_offset() + start * x.stride(d));
+  return as_strided(x, shape, x.strides(), x.storage_offset() + start * x.stride(d));
 }
 
 Tensor slice(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t end,
@@ -161,7 +163,7 @@ Tensor slice(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t
     MG_CHECK(!__builtin_mul_overflow(strides[d], step, &strides[d]), "slice: step ", step,
              " is too large for dimension ", dim, " of ", describe(x));
   }
-  return make_view(x, shape, strides, x.storage_offset() + start * x.stride(d));
+  return as_strided(x, shape, strides, x.storage_offset() + start * x.stride(d));
 }
 
 Tensor select(const Tensor& x, std::int64_t dim, std::int64_t index) {
@@ -174,7 +176,7 @@ Tensor select(const Tensor& x, std::int64_t dim, std::int64_t index) {
   Shape shape = x.shape(), strides = x.strides();
   shape.erase(shape.begin() + d);
   strides.erase(strides.begin() + d);
-  return make_view(x, shape, strides, x.storage_offset() + index * x.stride(d));
+  return as_strided(x, shape, strides, x.storage_offset() + index * x.stride(d));
 }
 
 Tensor expand(const Tensor& x, const Shape& shape) {
@@ -197,7 +199,7 @@ Tensor expand(const Tensor& x, const Shape& shape) {
     out_shape[i] = want;
     strides[i] = want == size ? x.strides()[i - lead] : 0;
   }
-  return make_view(x, out_shape, strides, x.storage_offset());
+  return as_strided(x, out_shape, strides, x.storage_offset());
 }
 
 Tensor squeeze(const Tensor& x) {
@@ -207,18 +209,18 @@ Tensor squeeze(const Tensor& x) {
     shape.push_back(x.size(d));
     strides.push_back(x.stride(d));
   }
-  return make_view(x, shape, strides, x.storage_offset());
+  return as_strided(x, shape, strides, x.storage_offset());
 }
 
 Tensor squeeze(const Tensor& x, std::int64_t dim) {
   const std::int64_t d = wrap_dim(dim, x.dim(), "squeeze");
-  if (x.dim() == 0) return make_view(x, {}, {}, x.storage_offset());
+  if (x.dim() == 0) return as_strided(x, {}, {}, x.storage_offset());
   Shape shape = x.shape(), strides = x.strides();
   if (shape[d] == 1) {
     shape.erase(shape.begin() + d);
     strides.erase(strides.begin() + d);
   }
-  return make_view(x, shape, strides, x.storage_offset());
+  return as_strided(x, shape, strides, x.storage_offset());
 }
 
 Tensor unsqueeze(const Tensor& x, std::int64_t dim) {
@@ -227,7 +229,7 @@ Tensor unsqueeze(const Tensor& x, std::int64_t dim) {
   const std::int64_t stride = d < x.dim() ? x.stride(d) * x.size(d) : 1;
   shape.insert(shape.begin() + d, 1);
   strides.insert(strides.begin() + d, stride);
-  return make_view(x, shape, strides, x.storage_offset());
+  return as_strided(x, shape, strides, x.storage_offset());
 }
 
 }  // namespace mg::native

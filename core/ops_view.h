@@ -28,6 +28,9 @@ Tensor expand(const Tensor& x, const Shape& shape);
 Tensor squeeze(const Tensor& x);
 Tensor squeeze(const Tensor& x, std::int64_t dim);
 Tensor unsqueeze(const Tensor& x, std::int64_t dim);
+// x's storage seen through any shape, strides and offset (in elements): the primitive behind
+// every view. The caller guarantees that the elements it reaches lie inside the storage.
+Tensor as_strided(const Tensor& x, const Shape& shape, const Shape& strides, std::int64_t offset);
 // The shape `shape` with its -1 entry (if any) inferred from `numel`; `op` names the caller.
 Shape infer_shape(const Shape& shape, std::int64_t numel, const char* op);
 

@@ -25,12 +25,20 @@ class Storage {
   std::uint64_t version() const { return version_.load(std::memory_order_relaxed); }
   void bump_version() { version_.fetch_add(1, std::memory_order_relaxed); }
 
+  // Counts the in-place ops on this storage that joined the autograd graph. A tensor created
+  // before the last one carries a history that no longer describes the memory it views.
+  std::uint64_t graph_version() const { return graph_version_.load(std::memory_order_relaxed); }
+  std::uint64_t bump_graph_version() {
+    return graph_version_.fetch_add(1, std::memory_order_relaxed) + 1;
+  }
+
  private:
   void* data_;
   std::size_t nbytes_;
   Device device_;
   Allocator* allocator_;
   std::atomic<std::uint64_t> version_{0};
+  std::atomic<std::uint64_t> graph_version_{0};
 };
 
 }  // namespace mg

@@ -143,13 +143,15 @@ bool Tensor::retains_grad() const {
 
 void Tensor::add_hook(std::function<Tensor(const Tensor&)> hook) const {
   MG_CHECK(requires_grad(), "register_hook: the tensor does not require gradients");
-  checked().ensure_autograd_meta().hooks.push_back(std::move(hook));
+  AutogradMeta& meta = checked().ensure_autograd_meta();
+  if (!meta.hooks) meta.hooks = std::make_shared<GradHooks>();
+  meta.hooks->push_back(std::move(hook));
 }
 
 Tensor Tensor::detach() const {
   const TensorImpl& self = checked();
   return Tensor(std::make_shared<TensorImpl>(self.storage(), self.shape(), self.strides(),
-                                             self.offset(), self.dtype(), self.is_view()));
+                                             self.offset(), self.dtype()));
 }
 
 std::string describe(const Tensor& tensor) {

@@ -17,7 +17,7 @@ bool strides_are_contiguous(const Shape& shape, const Shape& strides) {
 }  // namespace
 
 TensorImpl::TensorImpl(std::shared_ptr<Storage> storage, Shape shape, Shape strides,
-                       std::int64_t offset, DType dtype, bool is_view)
+                       std::int64_t offset, DType dtype, std::shared_ptr<TensorImpl> view_base)
     : storage_(std::move(storage)),
       shape_(std::move(shape)),
       strides_(std::move(strides)),
@@ -25,7 +25,8 @@ TensorImpl::TensorImpl(std::shared_ptr<Storage> storage, Shape shape, Shape stri
       numel_(mg::numel(shape_)),
       dtype_(dtype),
       is_contiguous_(strides_are_contiguous(shape_, strides_)),
-      is_view_(is_view) {}
+      view_base_(std::move(view_base)),
+      graph_version_(storage_->graph_version()) {}
 
 void* TensorImpl::data() const {
   return static_cast<char*>(storage_->data()) +

@@ -16,8 +16,9 @@ struct AutogradMeta;
 // Storage. Autograd metadata is attached only to tensors that take part in autograd.
 class TensorImpl {
  public:
+  // `view_base` is the tensor a view was taken from (null for a tensor that owns its storage).
   TensorImpl(std::shared_ptr<Storage> storage, Shape shape, Shape strides, std::int64_t offset,
-             DType dtype, bool is_view);
+             DType dtype, std::shared_ptr<TensorImpl> view_base = nullptr);
 
   const std::shared_ptr<Storage>& storage() const { return storage_; }
   const Shape& shape() const { return shape_; }
@@ -27,8 +28,13 @@ class TensorImpl {
   Device device() const { return storage_->device(); }
   std::int64_t numel() const { return numel_; }
   bool is_contiguous() const { return is_contiguous_; }
-  // True when created by a view op from another tensor (they share storage).
-  bool is_view() const { return is_view_; }
+  // True when created by a view op from another tensor (they share storage); the base is the
+  // tensor the first view in the chain was taken from.
+  bool is_view() const { return view_base_ != nullptr; }
+  const std::shared_ptr<TensorImpl>& view_base() const { return view_base_; }
+  // The storage's graph version when this tensor got its autograd history (see Storage).
+  std::uint64_t graph_version() const { return graph_version_; }
+  void set_graph_version(std::uint64_t version) { graph_version_ = version; }
   // Address of the first element.
   void* data() const;
 
@@ -46,7 +52,8 @@ class TensorImpl {
   std::int64_t numel_;
   DType dtype_;
   bool is_contiguous_;
-  bool is_view_;
+  std::shared_ptr<TensorImpl> view_base_;
+  std::uint64_t graph_version_;
   std::shared_ptr<AutogradMeta> autograd_meta_;
 };
 

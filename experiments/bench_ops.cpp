@@ -123,7 +123,7 @@ Timing time_in_child(const std::function<Step()>& make, const Options& options) 
     close(fds[0]);
     mg::set_num_threads(options.threads);
     Step step = make();
-    // Fast rows run more often than `repeats`, for at least kMinSeconds, so that their median
+    // Fast rows run more often than `repeats`, for at least kMinTimed, so that their median
     // is not one of a handful of noisy samples (the PyTorch side does the same).
     using Clock = std::chrono::steady_clock;
     const auto warmup_start = Clock::now();

@@ -3,6 +3,7 @@
 
 #include "core/cpu/cpu_backend.h"
 #include "core/cpu/loops.h"
+#include "core/ops_view.h"
 
 namespace mg::cpu {
 
@@ -11,9 +12,8 @@ namespace {
 // x's elements seen through another shape and strides from the same first element. Lines up x
 // with the positions of an index tensor: a stride of 0 along `dim` leaves the index to choose
 // the element there.
-Tensor restrided(const Tensor& x, Shape shape, Shape strides) {
-  return Tensor(std::make_shared<TensorImpl>(x.storage(), std::move(shape), std::move(strides),
-                                             x.storage_offset(), x.dtype(), true));
+Tensor restrided(const Tensor& x, const Shape& shape, const Shape& strides) {
+  return native::as_strided(x, shape, strides, x.storage_offset());
 }
 
 Shape without(const Shape& values, std::int64_t dim) {

@@ -1,3 +1,5 @@
+#include <pthread.h>
+
 #include <cmath>
 
 #include "test_util.h"
@@ -144,12 +146,124 @@ TEST(Engine, MixedDtypesGetGradientsOfTheirOwnDtype) {
   expect_values(a.grad(), {2, 3}, {2});
 }
 
+// Releasing a long chain node by node must not recurse: run on a thread with a small stack, a
+// recursive release of 20,000 nodes overflows it.
 TEST(Engine, DeepChainsDoNotOverflowTheStack) {
-  Tensor x = leaf_of({1});
-  Tensor y = x;
-  for (int i = 0; i < 20000; ++i) y = y * 1.0;
-  backward(sum(y));
-  expect_values(x.grad(), {1}, {1});
+  auto body = [](void* result) -> void* {
+    Tensor x = leaf_of({1});
+    {
+      Tensor y = x;
+      for (int i = 0; i < 20000; ++i) y = y * 1.0;
+      backward(sum(y), {}, true);  // keep the graph, so it is released when y goes
+    }
+    *static_cast<double*>(result) = x.grad().item<double>();
+    return nullptr;
+  };
+  double grad = 0;
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, 256 * 1024);
+  pthread_t thread;
+  ASSERT_EQ(pthread_create(&thread, &attr, body, &grad), 0);
+  pthread_join(thread, nullptr);
+  pthread_attr_destroy(&attr);
+  EXPECT_EQ(grad, 1.0);
+}
+
+TEST(Engine, HooksLiveWithTheGraphNotTheHandle) {
+  // AGM's pattern: the hooked intermediate's handle is gone before backward runs.
+  auto forward = [](const Tensor& x) {
+    Tensor scaled = x * 2.0;
+    scaled.register_hook([](const Tensor& g) { return g * 0.0; });
+    return exp(scaled);
+  };
+  Tensor a = leaf_of({1, 2});
+  backward(sum(forward(a)));
+  expect_values(a.grad(), {0, 0}, {2});
+}
+
+TEST(Engine, ARootGivenTwiceCountsTwice) {
+  Tensor a = leaf_of({1, 2});
+  Tensor z = sum(a * 2.0);
+  autograd::backward({z, z});
+  expect_values(a.grad(), {4, 4}, {2});
+}
+
+TEST(Engine, HooksMustKeepShapeAndDtype) {
+  Tensor a = leaf_of({1, 2, 3});
+  a.register_hook([](const Tensor& g) { return sum(g); });
+  EXPECT_MG_ERROR(backward(sum(a * 1.0)), "hook", "float64[3]", "float64[]");
+}
+
+TEST(Engine, AHookBeforeAnInPlaceOpSeesTheOldValuesGradient) {
+  Tensor a = leaf_of({1, 2});
+  Tensor x = a * 2.0;
+  std::vector<double> seen;
+  x.register_hook([&](const Tensor& g) { seen = g.to_vector<double>(); });
+  mul_(x, 3.0);
+  backward(sum(x * x));  // d/dx_old = 2·(3·x_old)·3
+  EXPECT_EQ(seen, (std::vector<double>{36, 72}));
+}
+
+TEST(Engine, InPlaceOnAnAliasOfASavedOperandRaises) {
+  Tensor a = leaf_of({1, 2, 3});
+  Tensor x = a * 1.0;
+  mul_(x, x);  // PyTorch raises at backward too: `other` changed under the rule that needs it
+  EXPECT_MG_ERROR(backward(sum(x)), "MulBackward_", "in-place");
+  Tensor y = a * 1.0;
+  div_(y, y);
+  EXPECT_MG_ERROR(backward(sum(y)), "DivBackward_", "in-place");
+}
+
+TEST(Engine, ViewsTakenBeforeAnInPlaceChangeOfTheirBaseRaise) {
+  Tensor a = leaf_of({1, 2, 3});
+  Tensor x = a * 1.0;
+  Tensor v = narrow(x, 0, 0, 2);
+  mul_(x, 2.0);
+  EXPECT_MG_ERROR(backward(sum(v)), "float64[2]", "in-place op", "take it again");
+  EXPECT_MG_ERROR(v * 2.0, "in-place op");
+  backward(sum(narrow(x, 0, 0, 2)));  // a view taken after is fine
+  expect_values(a.grad(), {2, 2, 0}, {3});
+  // A view taken without grad cannot change its base behind the graph's back.
+  Tensor y = a * 1.0;
+  Tensor quiet;
+  {
+    NoGradGuard no_grad;
+    quiet = narrow(y, 0, 0, 1);
+  }
+  EXPECT_MG_ERROR(mul_(quiet, 2.0), "mul_", "view");
+}
+
+TEST(Engine, MixedDtypeInPlaceOpsGiveEachInputItsDtype) {
+  Tensor w = tensor({2, 4}, {}, kFloat64);
+  w.requires_grad_(true);
+  Tensor a = ones({2}, kFloat32);
+  a.requires_grad_(true);
+  Tensor x = a * 1.0;
+  mul_(x, w);
+  div_(x, w);
+  backward(sum(x));
+  EXPECT_EQ(a.grad().dtype(), kFloat32);
+  expect_values(a.grad(), {1, 1}, {2});
+  expect_values(w.grad(), {0, 0}, {2});
+}
+
+TEST(Engine, FillPassesAZeroGradientUpstream) {
+  Tensor a = leaf_of({1, 2});
+  Tensor x = a * 2.0;
+  bool ran = false;
+  x.register_hook([&](const Tensor&) { ran = true; });
+  fill_(x, 5);
+  backward(sum(x * a));
+  EXPECT_TRUE(ran);
+  expect_values(a.grad(), {5, 5}, {2});
+}
+
+TEST(Engine, LeafGradientsDoNotPinLargerStorages) {
+  Tensor big = leaf_of(std::vector<double>(100000, 0.5));
+  Tensor small = leaf_of({1});
+  backward(sum(cat({exp(big), small * 1.0})));
+  EXPECT_EQ(small.grad().storage()->nbytes(), sizeof(double));
 }
 
 }  // namespace

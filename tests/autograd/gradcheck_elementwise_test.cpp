@@ -50,8 +50,12 @@ TEST(GradcheckElementwise, UnaryOps) {
   }
   EXPECT_GRADCHECK([](const Inputs& in) { return gelu(in[0]); }, {x});
   EXPECT_GRADCHECK([](const Inputs& in) { return gelu(in[0], GeluApproximate::Tanh); }, {x});
-  EXPECT_GRADCHECK([](const Inputs& in) { return clamp(in[0], -0.3, 0.2); }, {away});
-  EXPECT_GRADCHECK([](const Inputs& in) { return clamp(in[0], std::nullopt, 0.1); }, {away});
+  // Some values below, inside and above the bounds, none near them: both sides are checked.
+  Tensor straddling = tensor({-0.9, -0.5, -0.1, 0.0, 0.15, 0.6, 0.9}, {}, kFloat64);
+  straddling.requires_grad_(true);
+  EXPECT_GRADCHECK([](const Inputs& in) { return clamp(in[0], -0.3, 0.2); }, {straddling});
+  EXPECT_GRADCHECK([](const Inputs& in) { return clamp(in[0], std::nullopt, 0.1); }, {straddling});
+  EXPECT_GRADCHECK([](const Inputs& in) { return clamp(in[0], -0.2, std::nullopt); }, {straddling});
 }
 
 TEST(GradcheckElementwise, NonContiguousInputs) {
@@ -99,7 +103,7 @@ TEST(GradcheckElementwise, InPlaceOps) {
         clamp_(y, -0.5, 0.5);
         return y;
       },
-      {testing::uniform_leaf({6}, 21, -0.2, 0.2)});
+      {tensor({-0.4, -0.2, 0.1, 0.35}, {}, kFloat64).requires_grad_()});  // y: 2 clamped, 2 not
 }
 
 }  // namespace

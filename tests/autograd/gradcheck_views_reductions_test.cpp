@@ -1,3 +1,5 @@
+#include <limits>
+
 #include "test_util.h"
 
 namespace mg {
@@ -64,6 +66,37 @@ TEST(GradcheckReductions, TiesShareTheGradient) {
   z.requires_grad_(true);
   backward(norm(z));
   testing::expect_values(z.grad(), {0, 0, 0}, {3});
+}
+
+TEST(GradcheckReductions, KinksFollowPyTorch) {
+  // std of equal values, norms at 0, 0^0: gradient 0 where PyTorch takes 0, not NaN.
+  auto grad_of = [](const std::vector<double>& values, auto fn) {
+    Tensor x = tensor(values, {}, kFloat64);
+    x.requires_grad_(true);
+    backward(fn(x));
+    return x.grad();
+  };
+  testing::expect_values(grad_of({2, 2, 2}, [](const Tensor& x) { return std(x); }), {0, 0, 0},
+                         {3});
+  testing::expect_values(grad_of({0, 0}, [](const Tensor& x) { return norm(x, 3); }), {0, 0}, {2});
+  testing::expect_values(grad_of({0, 2}, [](const Tensor& x) { return norm(x, 0.5); }), {0, 1},
+                         {2});
+  testing::expect_values(grad_of({0, -3}, [](const Tensor& x) { return norm(x, 0); }), {0, 0}, {2});
+  testing::expect_values(norm(tensor({0, 2, -3}, {}, kFloat64), 0), {2}, {});
+  testing::expect_values(
+      grad_of({0, 1}, [](const Tensor& x) { return sum(pow(x, zeros({2}, kFloat64))); }), {0, 0},
+      {2});
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  testing::expect_values(grad_of({nan}, [](const Tensor& x) { return sum(relu(x)); }), {1}, {1});
+}
+
+TEST(GradcheckReductions, NonContiguousInputs) {
+  const Tensor x = transposed_leaf({4, 5}, 30);
+  EXPECT_GRADCHECK([](const Inputs& in) { return sum(in[0], {0}); }, {x});
+  EXPECT_GRADCHECK([](const Inputs& in) { return amax(in[0], {1}); }, {x});
+  EXPECT_GRADCHECK([](const Inputs& in) { return var(in[0], {1}); }, {x});
+  EXPECT_GRADCHECK([](const Inputs& in) { return logsumexp(in[0], {0}); }, {x});
+  EXPECT_GRADCHECK([](const Inputs& in) { return norm(in[0], 3, {1}); }, {x});
 }
 
 TEST(GradcheckLinalg, MatmulShapes) {

@@ -50,6 +50,10 @@ TEST(Elementwise, TypePromotion) {
   EXPECT_EQ((i * 2.5).dtype(), kFloat32);
   EXPECT_EQ((i / i).dtype(), kFloat32);  // true division
   expect_values(i * 2.5, {2.5, 5}, {2});
+  // A 0-d tensor decides the dtype only when its kind is higher (PyTorch's rule).
+  EXPECT_EQ((f * scalar_tensor(2, kFloat64)).dtype(), kFloat32);
+  EXPECT_EQ((i * scalar_tensor(2, kFloat64)).dtype(), kFloat64);
+  EXPECT_EQ((scalar_tensor(2, kFloat64) * scalar_tensor(2)).dtype(), kFloat64);
 }
 
 TEST(Elementwise, UnaryFunctions) {
