@@ -6,11 +6,7 @@
 
 namespace mg {
 
-using autograd::needs_graph;
-using autograd::record;
-using autograd::SavedTensor;
-using Grads = std::vector<Tensor>;
-using Needs = std::vector<bool>;
+using namespace autograd;
 
 namespace {
 

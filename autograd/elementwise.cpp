@@ -6,12 +6,7 @@
 
 namespace mg {
 
-using autograd::needs_graph;
-using autograd::record;
-using autograd::SavedTensor;
-using autograd::sum_to;
-using Grads = std::vector<Tensor>;
-using Needs = std::vector<bool>;
+using namespace autograd;
 
 namespace {
 

@@ -8,9 +8,7 @@
 
 namespace mg {
 
-using autograd::SavedTensor;
-using Grads = std::vector<Tensor>;
-using Needs = std::vector<bool>;
+using namespace autograd;
 
 namespace {
 // Both operands at least 2-d.

@@ -9,11 +9,7 @@
 
 namespace mg {
 
-using autograd::needs_graph;
-using autograd::record;
-using autograd::SavedTensor;
-using Grads = std::vector<Tensor>;
-using Needs = std::vector<bool>;
+using namespace autograd;
 
 Tensor softmax(const Tensor& x, std::int64_t dim) {
   Tensor out = native::softmax(x, dim);

@@ -11,6 +11,11 @@
 // differentiable ops. Nothing is recorded when grad mode is off or no input requires gradients.
 namespace mg::autograd {
 
+// What a backward rule returns (one gradient per input) and what it is told (which inputs want
+// one). The op files bring this whole namespace in with `using namespace autograd;`.
+using Grads = std::vector<Tensor>;
+using Needs = std::vector<bool>;
+
 // True when recording `inputs` would build a graph.
 bool needs_graph(const std::vector<Tensor>& inputs);
 
