@@ -68,8 +68,11 @@ void im2col_on(int threads, const ConvGeometry& g, const T* x, std::int64_t row_
   });
 }
 
-// Runs body(unit, thread) for every unit, on plan.threads threads with single-threaded BLAS
-// when that is more than one, each thread taking a contiguous run of units.
+// Runs body(unit, thread) for every unit, on up to plan.threads threads with single-threaded
+// BLAS when that is more than one, each thread taking a contiguous run of units. The team may
+// be smaller than asked for (OMP_THREAD_LIMIT, OMP_DYNAMIC, threads the system cannot start),
+// so the units are split over the threads that came; as plan.threads <= units, each of them,
+// thread 0 included, gets at least one.
 template <typename Body>
 void for_each_unit(const Plan& plan, const Body& body) {
   if (plan.threads <= 1) {
@@ -79,9 +82,9 @@ void for_each_unit(const Plan& plan, const Body& body) {
   const blas::SingleThreaded single;
 #pragma omp parallel num_threads(plan.threads)
   {
-    const int thread = omp_get_thread_num();
-    const std::int64_t begin = plan.units * thread / plan.threads;
-    const std::int64_t end = plan.units * (thread + 1) / plan.threads;
+    const int thread = omp_get_thread_num(), team = omp_get_num_threads();
+    const std::int64_t begin = plan.units * thread / team;
+    const std::int64_t end = plan.units * (thread + 1) / team;
     for (std::int64_t unit = begin; unit < end; ++unit) body(unit, thread);
   }
 }
@@ -253,7 +256,8 @@ void grad_input_by_col2im(const ConvGeometry& g, const Plan& plan, const T* grad
 }
 
 // grad_weight = Σ over samples of grad_out · im2col(x)ᵀ. Each thread sums its units into its
-// own copy (thread 0 into grad_weight itself); the copies are added at the end.
+// own copy (thread 0 into grad_weight itself); the copies of the threads that ran are added at
+// the end.
 template <typename T>
 void grad_weight_by_gemm(const ConvGeometry& g, const Plan& plan, const T* grad_out, const T* x,
                          T* grad_weight) {
@@ -311,6 +315,7 @@ void grad_weight_by_gemm(const ConvGeometry& g, const Plan& plan, const T* grad_
   if (plan.threads > 1) {
     parallel_for(0, weight_numel, kParallelGrain, [&](std::int64_t begin, std::int64_t end) {
       for (int thread = 1; thread < plan.threads; ++thread) {
+        if (!started[thread]) continue;  // not in the team: its copy holds stale scratch
         const T* partial = scratch.local(thread, 2);
         for (std::int64_t i = begin; i < end; ++i) grad_weight[i] += partial[i];
       }

@@ -1,3 +1,5 @@
+#include <omp.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -226,6 +228,66 @@ TEST(Conv, TwoThreadsMatchOne) {
     }
   }
   set_num_threads(threads);
+}
+
+// A parallel region may get fewer threads than it asks for: under OMP_THREAD_LIMIT or
+// OMP_DYNAMIC, or when the system cannot start more. The kernels plan their split with
+// omp_get_max_threads() and must still compute every sample with the team they get, and sum
+// only the partial results of threads that ran. OMP_THREAD_LIMIT and OMP_DYNAMIC are read once
+// at startup, and how far dynamic adjustment shrinks a team is up to the runtime, so the test
+// sets max-active-levels to 0 instead: every region then runs on one thread while
+// omp_get_max_threads() keeps promising three and omp_in_parallel() stays false. (Calling the op
+// from inside a parallel region would not do: the kernels see omp_in_parallel() and plan for one
+// thread.) The run on a full team of three just before leaves partial sums of threads 1 and 2 in
+// the scratch memory, where a kernel that adds partials of threads that did not run finds them.
+TEST(Conv, SmallerTeamThanPlanned) {
+  const std::vector<Case> cases = {
+      {{6, 16, 64, 64}, {32, 16, 3, 3}, {{2}, {1}, {1}, 1}, true},     // im2col, col2im
+      {{12, 256, 7, 7}, {256, 256, 1, 1}, {{1}, {0}, {1}, 1}, false},  // samples share GEMMs
+      {{6, 32, 24, 24}, {32, 32, 3, 3}, {{1}, {1}, {1}, 1}, true},     // Winograd
+  };
+  struct Restore {
+    int threads = get_num_threads(), levels = omp_get_max_active_levels();
+    ~Restore() {
+      omp_set_max_active_levels(levels);
+      set_num_threads(threads);
+    }
+  } restore;
+  enum Mode { kOneThread, kFullTeam, kTeamOfOne };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(str("x ", c.x, " w ", c.w));
+    Generator generator(11);
+    const Tensor x = randn(c.x, kFloat64, &generator);
+    const Tensor w = randn(c.w, kFloat64, &generator);
+    const Tensor b = c.bias ? randn({c.w[0]}, kFloat64, &generator) : Tensor();
+    std::vector<std::vector<double>> results[3];
+    for (const Mode mode : {kOneThread, kFullTeam, kTeamOfOne}) {
+      set_num_threads(mode == kOneThread ? 1 : 3);
+      omp_set_max_active_levels(mode == kTeamOfOne ? 0 : restore.levels);
+      int team = 0;
+#pragma omp parallel num_threads(3)
+      team = omp_get_num_threads();
+      if (mode == kTeamOfOne) {
+        ASSERT_EQ(team, 1) << "max-active-levels 0 should give one-thread teams";
+        ASSERT_EQ(get_num_threads(), 3);
+      }
+      const Tensor y = native::convolution(x, w, b, c.params);
+      const auto grads = native::convolution_backward(y, x, w, c.params, true, true, c.bias);
+      for (const Tensor& r : {y, grads.x, grads.weight}) {
+        results[mode].push_back(r.to_vector<double>());
+      }
+    }
+    for (const Mode mode : {kFullTeam, kTeamOfOne}) {
+      for (std::size_t r = 0; r < results[0].size(); ++r) {
+        ASSERT_EQ(results[0][r].size(), results[mode][r].size());
+        for (std::size_t i = 0; i < results[0][r].size(); ++i) {
+          ASSERT_NEAR(results[0][r][i], results[mode][r][i],
+                      1e-9 * (1 + std::abs(results[0][r][i])))
+              << "mode " << mode << " result " << r << " element " << i;
+        }
+      }
+    }
+  }
 }
 
 TEST(Conv, HandChecked) {
