@@ -571,5 +571,59 @@ TEST(ConvPoolErrors, Pooling) {
       native::avg_pool_backward(zeros({1, 1, 3, 3}), {1, 1, 5, 5}, {{2}, {}, {0}, false, true}),
       "avg_pool2d_backward", "float32[1, 1, 3, 3]", "[1, 1, 2, 2]");
 }
+
+TEST(ConvPoolErrors, MaxPoolBackwardIndices) {
+  // The kernel writes where the indices point: indices that cannot come from max_pool of an
+  // input of that shape (other batch, channels or rank, or entries outside the plane) would
+  // write outside grad_x.
+  const Shape shape{1, 2, 4, 4};
+  const auto [out, indices] = native::max_pool(zeros(shape), {{2}, {}, {0}, false, true});
+  EXPECT_MG_ERROR(
+      native::max_pool_backward(zeros({3, 2, 2, 2}), shape, zeros({3, 2, 2, 2}, kInt64)),
+      "max_pool2d_backward", "int64[3, 2, 2, 2]", "[1, 2, 4, 4]");
+  EXPECT_MG_ERROR(
+      native::max_pool_backward(zeros({1, 5, 2, 2}), shape, zeros({1, 5, 2, 2}, kInt64)),
+      "max_pool2d_backward", "int64[1, 5, 2, 2]", "[1, 2, 4, 4]");
+  EXPECT_MG_ERROR(native::max_pool_backward(out, {1, 2, 4, 4, 4}, indices), "max_pool3d_backward",
+                  "int64[1, 2, 2, 2]", "[1, 2, 4, 4, 4]");
+  for (const std::int64_t bad : {std::int64_t(16), std::int64_t(-1), std::int64_t(1) << 40}) {
+    std::vector<double> values(8, 5.0);
+    values[6] = static_cast<double>(bad);
+    EXPECT_MG_ERROR(native::max_pool_backward(out, shape, tensor(values, {1, 2, 2, 2}, kInt64)),
+                    "max_pool2d_backward", str("index ", bad, " at flat position 6"),
+                    "int64[1, 2, 2, 2]", "input plane of 16 elements", "[1, 2, 4, 4]");
+  }
+  // An empty plane has no valid index, and would leave no room for even an empty gradient's.
+  EXPECT_MG_ERROR(
+      native::max_pool_backward(zeros({1, 1, 0, 2}), {1, 1, 0, 4}, zeros({1, 1, 0, 2}, kInt64)),
+      "max_pool2d_backward", "non-empty input plane", "[1, 1, 0, 4]");
+  // What max_pool returns is accepted, for an empty batch too.
+  expect_values(native::max_pool_backward(ones({1, 2, 2, 2}), shape, indices),
+                {1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0,
+                 1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0},
+                shape);
+  const auto empty_batch = native::max_pool(zeros({0, 2, 4, 4}), {{2}, {}, {0}, false, true});
+  EXPECT_EQ(native::max_pool_backward(empty_batch.out, {0, 2, 4, 4}, empty_batch.indices).shape(),
+            Shape({0, 2, 4, 4}));
+}
+
+TEST(ConvPoolErrors, EmptyPlane) {
+  // With padding the kernel fits around an empty dim, but its windows hold no element (PyTorch
+  // rejects such inputs).
+  const PoolParams params{{2}, {}, {1}, false, true};
+  const Tensor x = zeros({1, 1, 0, 4});
+  EXPECT_MG_ERROR(native::max_pool(x, params), "max_pool2d", "non-empty input plane",
+                  "float32[1, 1, 0, 4]");
+  EXPECT_MG_ERROR(native::avg_pool(x, params), "avg_pool2d", "non-empty input plane",
+                  "float32[1, 1, 0, 4]");
+  EXPECT_MG_ERROR(native::avg_pool(zeros({1, 1, 3, 3, 0}), params), "avg_pool3d",
+                  "non-empty input plane", "float32[1, 1, 3, 3, 0]");
+  EXPECT_MG_ERROR(native::avg_pool_backward(zeros({1, 1, 1, 3}), {1, 1, 0, 4}, params),
+                  "avg_pool2d", "non-empty input plane", "[1, 1, 0, 4]");
+  EXPECT_MG_ERROR(adaptive_avg_pool2d(x, {2}), "adaptive_avg_pool2d", "non-empty input plane",
+                  "float32[1, 1, 0, 4]");
+  EXPECT_MG_ERROR(native::adaptive_avg_pool_backward(zeros({1, 1, 2, 2}), {1, 1, 0, 4}),
+                  "adaptive_avg_pool2d_backward", "non-empty input plane", "[1, 1, 0, 4]");
+}
 }  // namespace
 }  // namespace mg
