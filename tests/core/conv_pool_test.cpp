@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <thread>
 
 #include "core/allocator.h"
 #include "core/ops_conv.h"
@@ -162,9 +163,9 @@ TEST(Conv, MatchesDirectLoops2d) {
 }
 
 TEST(Conv, MatchesDirectLoopsWinograd) {
-  // 3×3, unit stride, at least 16 channels per group and 48 tiles of 2×2 outputs: the Winograd
-  // F(2×2, 3×3) path, with odd and even output sizes, paddings 0 to 2, groups, and several
-  // blocks of tiles.
+  // 3×3, unit stride, at least 16 channels per group and more tiles of 2×2 outputs than
+  // channels / 16: the Winograd F(2×2, 3×3) path, with odd and even output sizes, paddings 0 to 2,
+  // groups, and several blocks of tiles.
   const std::vector<Case> cases = {
       {{2, 16, 12, 13}, {16, 16, 3, 3}, {{1}, {1}, {1}, 1}, true},
       {{4, 16, 11, 14}, {24, 16, 3, 3}, {{1}, {0}, {1}, 1}, false},
@@ -175,6 +176,35 @@ TEST(Conv, MatchesDirectLoopsWinograd) {
   for (const Case& c : cases) check_conv(c, kFloat32, 1e-4);
   // More tiles than one block holds.
   check_conv({{3, 16, 40, 40}, {16, 16, 3, 3}, {{1}, {1}, {1}, 1}, false}, kFloat64, 1e-9);
+}
+
+TEST(Conv, WinogradOnlyWithEnoughTiles) {
+  // With few tiles of 2×2 outputs for the channels, Winograd's 16 transformed weight matrices
+  // cost more than they save: [1, 512, 7, 7] has 16 tiles, 512 / 16 are needed, and would
+  // transform 16 MB of weights. The memory a forward call leaves behind (its output and the
+  // scratch it grew in its thread's workspace) shows the path it took; a new thread starts with
+  // an empty workspace.
+  const auto memory_left = [](const Shape& x_shape, const Shape& w_shape) {
+    std::int64_t grown = 0;
+    std::thread([&] {
+      const Tensor x = zeros(x_shape), w = zeros(w_shape);
+      const std::int64_t before = cpu_memory_stats().current_bytes;
+      const Tensor y = native::convolution(x, w, Tensor(), {{1}, {1}, {1}, 1});
+      grown = cpu_memory_stats().current_bytes - before;
+    }).join();
+    return grown;
+  };
+  const std::int64_t mib = 1 << 20;
+  EXPECT_LT(memory_left({1, 512, 7, 7}, {512, 512, 3, 3}), 2 * mib);  // im2col: 4608 × 49 floats
+  EXPECT_LT(memory_left({1, 256, 7, 7}, {256, 256, 3, 3}), 1 * mib);  // 16 tiles, 256 / 16 needed
+  EXPECT_GT(memory_left({2, 256, 7, 7}, {256, 256, 3, 3}), 4 * mib);  // Winograd: 16 × 256²
+  // An empty batch has no tiles: im2col gives an empty output and a zero weight gradient.
+  const Tensor x = zeros({0, 16, 6, 6}), w = ones({16, 16, 3, 3});
+  const auto grads = native::convolution_backward(zeros({0, 16, 6, 6}), x, w, {{1}, {1}, {1}, 1},
+                                                  true, true, true);
+  EXPECT_EQ(native::convolution(x, w, Tensor(), {{1}, {1}, {1}, 1}).shape(), Shape({0, 16, 6, 6}));
+  expect_values(grads.weight, std::vector<double>(16 * 16 * 9, 0.0), w.shape());
+  expect_values(grads.bias, std::vector<double>(16, 0.0), {16});
 }
 
 TEST(Conv, MatchesDirectLoops3d) {
