@@ -22,7 +22,7 @@ constexpr std::int64_t kMaxColumnBytes = std::int64_t(8) << 20;
 // How the work is cut. A unit is a run of whole samples handled by one thread, so col2im never
 // races; units run in parallel with single-threaded BLAS, which on few cores beats splitting
 // each (smallish) GEMM. With fewer units than threads, units run one after another and the
-// threads share each GEMM and im2col instead.
+// threads share each GEMM, im2col and col2im (by input channel) instead.
 struct Plan {
   std::int64_t samples_per_unit = 1;
   std::int64_t units = 0;
@@ -65,6 +65,18 @@ void im2col_on(int threads, const ConvGeometry& g, const T* x, std::int64_t row_
   if (threads <= 1) return im2col(g, x, row_begin, row_end, col, ld);
   parallel_for(row_begin, row_end, 1, [&](std::int64_t begin, std::int64_t end) {
     im2col(g, x, begin, end, col + (begin - row_begin) * g.out[2], ld);
+  });
+}
+
+// col2im of output rows [row_begin, row_end) on `threads` threads, each adding into the planes
+// of its own input channels: a channel's kernel offsets overlap in its plane, while different
+// channels never meet.
+template <typename T>
+void col2im_on(int threads, const ConvGeometry& g, const T* col, std::int64_t ld,
+               std::int64_t row_begin, std::int64_t row_end, T* grad_x) {
+  if (threads <= 1) return col2im(g, col, ld, 0, g.group_in_channels(), row_begin, row_end, grad_x);
+  parallel_for(0, g.group_in_channels(), 1, [&](std::int64_t begin, std::int64_t end) {
+    col2im(g, col, ld, begin, end, row_begin, row_end, grad_x);
   });
 }
 
@@ -238,7 +250,7 @@ void grad_input_by_col2im(const ConvGeometry& g, const Plan& plan, const T* grad
           } else {
             blas::parallel_gemm(plan.gemm_threads, true, false, k, columns, group_out, w_group, k,
                                 g_chunk, plane, T(0), col_grad, columns);
-            col2im(g, col_grad, columns, row, row + rows, gx_group);
+            col2im_on(plan.gemm_threads, g, col_grad, columns, row, row + rows, gx_group);
           }
         }
       } else {
@@ -247,8 +259,8 @@ void grad_input_by_col2im(const ConvGeometry& g, const Plan& plan, const T* grad
         blas::parallel_gemm(plan.gemm_threads, true, false, k, ld, group_out, w_group, k,
                             grad_packed, ld, T(0), col_grad, ld);
         for (std::int64_t j = 0; j < samples; ++j) {
-          col2im(g, col_grad + j * plane, ld, 0, g.out_rows(),
-                 gx_group + j * g.in_channels * in_plane);
+          col2im_on(plan.gemm_threads, g, col_grad + j * plane, ld, 0, g.out_rows(),
+                    gx_group + j * g.in_channels * in_plane);
         }
       }
     }

@@ -260,6 +260,35 @@ TEST(Conv, TwoThreadsMatchOne) {
   set_num_threads(threads);
 }
 
+// Units (runs of samples) fewer than threads run one after another, the threads sharing each
+// GEMM and splitting col2im by input channel: one sample with stride 2, and two samples of
+// small planes in one GEMM. The scattered sums must not race and give what one thread gives.
+TEST(Conv, Col2imSharedByThreads) {
+  const std::vector<Case> cases = {
+      {{1, 64, 48, 48}, {64, 64, 3, 3}, {{2}, {1}, {1}, 1}, false},
+      {{2, 256, 14, 14}, {256, 256, 3, 3}, {{2}, {1}, {1}, 1}, false},
+  };
+  const int threads = get_num_threads();
+  for (const Case& c : cases) {
+    SCOPED_TRACE(str("x ", c.x, " w ", c.w));
+    Generator generator(13);
+    const Tensor x = randn(c.x, kFloat64, &generator);
+    const Tensor w = randn(c.w, kFloat64, &generator);
+    std::vector<double> grad_x[2];
+    for (const int t : {1, 3}) {
+      set_num_threads(t);
+      const Tensor gy = ones(native::convolution(x, w, Tensor(), c.params).shape(), kFloat64);
+      grad_x[t > 1] = native::convolution_backward(gy, x, w, c.params, true, false, false)
+                          .x.to_vector<double>();
+    }
+    ASSERT_EQ(grad_x[0].size(), grad_x[1].size());
+    for (std::size_t i = 0; i < grad_x[0].size(); ++i) {
+      ASSERT_NEAR(grad_x[0][i], grad_x[1][i], 1e-9 * (1 + std::abs(grad_x[0][i]))) << i;
+    }
+  }
+  set_num_threads(threads);
+}
+
 // A parallel region may get fewer threads than it asks for: under OMP_THREAD_LIMIT or
 // OMP_DYNAMIC, or when the system cannot start more. The kernels plan their split with
 // omp_get_max_threads() and must still compute every sample with the team they get, and sum
