@@ -1,5 +1,8 @@
 #include "core/ops_conv.h"
 
+#include <algorithm>
+#include <cstdint>
+
 #include "core/checks.h"
 #include "core/creation.h"
 #include "core/ops_copy.h"
@@ -38,6 +41,15 @@ void check_all(const std::string& op, const char* what, const Shape& values, std
   for (std::int64_t v : values) {
     MG_CHECK(v >= min, op, ": expected every ", what, " entry to be ",
              min == 0 ? "non-negative" : "positive", ", got ", what, " ", values);
+  }
+}
+
+// Pooling reads every output from a non-empty plane (PyTorch rejects empty ones too): with padding
+// a kernel may fit around an empty dim, and its windows would then hold no element.
+void check_nonempty_plane(const std::string& op, const Shape& shape, const std::string& what) {
+  for (std::size_t d = 2; d < shape.size(); ++d) {
+    MG_CHECK(shape[d] > 0, op, ": expected a non-empty input plane (every spatial size positive), ",
+             "got ", what);
   }
 }
 
@@ -114,6 +126,7 @@ PoolSetup pool_setup(const char* family, const Shape& shape, const std::string& 
   check_all(op, "kernel", p.kernel, 1);
   check_all(op, "stride", p.stride, 1);
   check_all(op, "padding", p.padding, 0);
+  check_nonempty_plane(op, shape, what);
   for (std::int64_t d = 0; d < spatial; ++d) {
     const std::int64_t in = shape[2 + d], k = p.kernel[d], s = p.stride[d], pad = p.padding[d];
     MG_CHECK(pad <= k / 2, op, ": padding ", pad, " is more than half the kernel size ", k,
@@ -149,6 +162,36 @@ void check_pool_grad(const std::string& op, const Tensor& grad_out, const Shape&
                                  grad_out.size(1) == input_shape[1];
   MG_CHECK(matches, op, ": grad_out ", describe(grad_out), " does not fit an input of shape ",
            input_shape, expected != nullptr ? str(" (expected ", *expected, ")") : std::string());
+}
+
+// Checks that `indices` (int64, already of grad_out's shape) can come from max_pool of an input
+// of `input_shape`: same rank, batch and channels, and every index inside the input plane. The
+// kernel writes where the indices point, so this is all that keeps it inside grad_x.
+void check_pool_indices(const std::string& op, const Tensor& indices, const Shape& input_shape) {
+  MG_CHECK(indices.dim() == static_cast<std::int64_t>(input_shape.size()) &&
+               indices.size(0) == input_shape[0] && indices.size(1) == input_shape[1],
+           op, ": indices ", describe(indices), " do not fit an input of shape ", input_shape,
+           " (expected [", input_shape[0], ", ", input_shape[1], ", *spatial] with ",
+           input_shape.size() - 2, " spatial dims)");
+  check_nonempty_plane(op, input_shape, str("input shape ", input_shape));
+  std::int64_t plane = 1;
+  for (std::size_t d = 2; d < input_shape.size(); ++d) plane *= input_shape[d];
+  // Checked on the CPU, before any kernel runs: kernels cannot throw. One branch-free pass finds
+  // whether any index is off (a negative one wraps to a huge unsigned value); only then is the
+  // first one looked up for the message.
+  const Tensor values = contiguous(to(indices, Device::cpu()));
+  const std::int64_t* data = values.data_ptr<std::int64_t>();
+  const std::int64_t n = values.numel();
+  std::int64_t off = 0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    off += static_cast<std::uint64_t>(data[i]) >= static_cast<std::uint64_t>(plane);
+  }
+  if (off == 0) return;
+  const std::int64_t* bad =
+      std::find_if(data, data + n, [plane](std::int64_t v) { return v < 0 || v >= plane; });
+  throw Error(str(op, ": index ", *bad, " at flat position ", bad - data, " of indices ",
+                  describe(indices), " is out of range for an input plane of ", plane,
+                  " elements (input shape ", input_shape, ")"));
 }
 
 void check_grad_out(const std::string& op, const Tensor& grad_out, const Tensor& x,
@@ -203,6 +246,7 @@ Tensor max_pool_backward(const Tensor& grad_out, const Shape& input_shape, const
   check_dtype(op.c_str(), indices, kInt64, "indices");
   check_same_device(op.c_str(), {&grad_out, &indices});
   check_pool_grad(op, grad_out, input_shape, &indices.shape());
+  check_pool_indices(op, indices, input_shape);
   Tensor grad_x = empty(input_shape, grad_out.options());
   backend_for(grad_out.device())
       .max_pool_backward(contiguous(grad_out), contiguous(indices), grad_x);
@@ -231,11 +275,9 @@ Tensor adaptive_avg_pool(const Tensor& x, const Shape& output_size) {
   check_floating(op.c_str(), x);
   const Shape size = per_dim(op, "output_size", output_size, spatial);
   check_all(op, "output_size", size, 1);
+  check_nonempty_plane(op, x.shape(), describe(x));
   Shape shape{x.size(0), x.size(1)};
-  for (std::int64_t d = 0; d < spatial; ++d) {
-    MG_CHECK(x.size(2 + d) > 0, op, ": expected a non-empty input plane, got ", describe(x));
-    shape.push_back(size[d]);
-  }
+  for (std::int64_t d = 0; d < spatial; ++d) shape.push_back(size[d]);
   Tensor out = empty(shape, x.options());
   backend_for(x.device()).adaptive_avg_pool(contiguous(x), out);
   return out;
@@ -246,6 +288,7 @@ Tensor adaptive_avg_pool_backward(const Tensor& grad_out, const Shape& input_sha
       spatial_dims("adaptive_avg_pool_backward", input_shape, str("input shape ", input_shape));
   const std::string op = op_name("adaptive_avg_pool", spatial) + "_backward";
   check_pool_grad(op, grad_out, input_shape, nullptr);
+  check_nonempty_plane(op, input_shape, str("input shape ", input_shape));
   Tensor grad_x = empty(input_shape, grad_out.options());
   backend_for(grad_out.device()).adaptive_avg_pool_backward(contiguous(grad_out), grad_x);
   return grad_x;

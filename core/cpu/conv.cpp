@@ -22,7 +22,7 @@ constexpr std::int64_t kMaxColumnBytes = std::int64_t(8) << 20;
 // How the work is cut. A unit is a run of whole samples handled by one thread, so col2im never
 // races; units run in parallel with single-threaded BLAS, which on few cores beats splitting
 // each (smallish) GEMM. With fewer units than threads, units run one after another and the
-// threads share each GEMM and im2col instead.
+// threads share each GEMM, im2col and col2im (by input channel) instead.
 struct Plan {
   std::int64_t samples_per_unit = 1;
   std::int64_t units = 0;
@@ -68,8 +68,23 @@ void im2col_on(int threads, const ConvGeometry& g, const T* x, std::int64_t row_
   });
 }
 
-// Runs body(unit, thread) for every unit, on plan.threads threads with single-threaded BLAS
-// when that is more than one, each thread taking a contiguous run of units.
+// col2im of output rows [row_begin, row_end) on `threads` threads, each adding into the planes
+// of its own input channels: a channel's kernel offsets overlap in its plane, while different
+// channels never meet.
+template <typename T>
+void col2im_on(int threads, const ConvGeometry& g, const T* col, std::int64_t ld,
+               std::int64_t row_begin, std::int64_t row_end, T* grad_x) {
+  if (threads <= 1) return col2im(g, col, ld, 0, g.group_in_channels(), row_begin, row_end, grad_x);
+  parallel_for(0, g.group_in_channels(), 1, [&](std::int64_t begin, std::int64_t end) {
+    col2im(g, col, ld, begin, end, row_begin, row_end, grad_x);
+  });
+}
+
+// Runs body(unit, thread) for every unit, on up to plan.threads threads with single-threaded
+// BLAS when that is more than one, each thread taking a contiguous run of units. The team may
+// be smaller than asked for (OMP_THREAD_LIMIT, OMP_DYNAMIC, threads the system cannot start),
+// so the units are split over the threads that came; as plan.threads <= units, each of them,
+// thread 0 included, gets at least one.
 template <typename Body>
 void for_each_unit(const Plan& plan, const Body& body) {
   if (plan.threads <= 1) {
@@ -79,9 +94,9 @@ void for_each_unit(const Plan& plan, const Body& body) {
   const blas::SingleThreaded single;
 #pragma omp parallel num_threads(plan.threads)
   {
-    const int thread = omp_get_thread_num();
-    const std::int64_t begin = plan.units * thread / plan.threads;
-    const std::int64_t end = plan.units * (thread + 1) / plan.threads;
+    const int thread = omp_get_thread_num(), team = omp_get_num_threads();
+    const std::int64_t begin = plan.units * thread / team;
+    const std::int64_t end = plan.units * (thread + 1) / team;
     for (std::int64_t unit = begin; unit < end; ++unit) body(unit, thread);
   }
 }
@@ -235,7 +250,7 @@ void grad_input_by_col2im(const ConvGeometry& g, const Plan& plan, const T* grad
           } else {
             blas::parallel_gemm(plan.gemm_threads, true, false, k, columns, group_out, w_group, k,
                                 g_chunk, plane, T(0), col_grad, columns);
-            col2im(g, col_grad, columns, row, row + rows, gx_group);
+            col2im_on(plan.gemm_threads, g, col_grad, columns, row, row + rows, gx_group);
           }
         }
       } else {
@@ -244,8 +259,8 @@ void grad_input_by_col2im(const ConvGeometry& g, const Plan& plan, const T* grad
         blas::parallel_gemm(plan.gemm_threads, true, false, k, ld, group_out, w_group, k,
                             grad_packed, ld, T(0), col_grad, ld);
         for (std::int64_t j = 0; j < samples; ++j) {
-          col2im(g, col_grad + j * plane, ld, 0, g.out_rows(),
-                 gx_group + j * g.in_channels * in_plane);
+          col2im_on(plan.gemm_threads, g, col_grad + j * plane, ld, 0, g.out_rows(),
+                    gx_group + j * g.in_channels * in_plane);
         }
       }
     }
@@ -253,7 +268,8 @@ void grad_input_by_col2im(const ConvGeometry& g, const Plan& plan, const T* grad
 }
 
 // grad_weight = Σ over samples of grad_out · im2col(x)ᵀ. Each thread sums its units into its
-// own copy (thread 0 into grad_weight itself); the copies are added at the end.
+// own copy (thread 0 into grad_weight itself); the copies of the threads that ran are added at
+// the end.
 template <typename T>
 void grad_weight_by_gemm(const ConvGeometry& g, const Plan& plan, const T* grad_out, const T* x,
                          T* grad_weight) {
@@ -311,6 +327,7 @@ void grad_weight_by_gemm(const ConvGeometry& g, const Plan& plan, const T* grad_
   if (plan.threads > 1) {
     parallel_for(0, weight_numel, kParallelGrain, [&](std::int64_t begin, std::int64_t end) {
       for (int thread = 1; thread < plan.threads; ++thread) {
+        if (!started[thread]) continue;  // not in the team: its copy holds stale scratch
         const T* partial = scratch.local(thread, 2);
         for (std::int64_t i = begin; i < end; ++i) grad_weight[i] += partial[i];
       }

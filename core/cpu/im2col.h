@@ -26,14 +26,15 @@ inline ValidRange valid_outputs(const ConvGeometry& g, std::int64_t kw) {
 }
 
 // Calls f(col_row, kw, input_row or nullptr when padding, output_row_index) for every
-// (channel, kernel offset) row of the im2col matrix and every output row in [row_begin,
-// row_end); input_row points at the input's first column for that (channel, depth, height).
+// (channel, kernel offset) row of the im2col matrix of channels [channel_begin, channel_end) and
+// every output row in [row_begin, row_end); input_row points at the input's first column for
+// that (channel, depth, height).
 template <typename T, typename F>
-void for_each_col_segment(const ConvGeometry& g, T* x, std::int64_t row_begin, std::int64_t row_end,
+void for_each_col_segment(const ConvGeometry& g, T* x, std::int64_t channel_begin,
+                          std::int64_t channel_end, std::int64_t row_begin, std::int64_t row_end,
                           const F& f) {
-  const std::int64_t channels = g.group_in_channels();
-  std::int64_t col_row = 0;
-  for (std::int64_t c = 0; c < channels; ++c) {
+  std::int64_t col_row = channel_begin * g.kernel[0] * g.kernel[1] * g.kernel[2];
+  for (std::int64_t c = channel_begin; c < channel_end; ++c) {
     for (std::int64_t kd = 0; kd < g.kernel[0]; ++kd) {
       for (std::int64_t kh = 0; kh < g.kernel[1]; ++kh) {
         for (std::int64_t kw = 0; kw < g.kernel[2]; ++kw, ++col_row) {
@@ -119,7 +120,7 @@ void im2col(const ConvGeometry& g, const T* x, std::int64_t row_begin, std::int6
     return im2col_same_width(g, x, row_begin, row_end, col, ld);
   }
   detail::for_each_col_segment(
-      g, x, row_begin, row_end,
+      g, x, 0, g.group_in_channels(), row_begin, row_end,
       [&](std::int64_t col_row, std::int64_t kw, const T* in, std::int64_t row) {
         T* dst = col + col_row * ld + row * width;
         if (in == nullptr) {
@@ -139,12 +140,13 @@ void im2col(const ConvGeometry& g, const T* x, std::int64_t row_begin, std::int6
 }
 
 // The adjoint of im2col: adds every entry of `col` (laid out as im2col writes it) to the input
-// element it was read from. `grad_x` is one sample's channel group.
+// element it was read from, for input channels [channel_begin, channel_end). `grad_x` is one
+// sample's channel group. Each channel's entries go to that channel's plane only.
 template <typename T>
-void col2im(const ConvGeometry& g, const T* col, std::int64_t ld, std::int64_t row_begin,
-            std::int64_t row_end, T* grad_x) {
+void col2im(const ConvGeometry& g, const T* col, std::int64_t ld, std::int64_t channel_begin,
+            std::int64_t channel_end, std::int64_t row_begin, std::int64_t row_end, T* grad_x) {
   const std::int64_t width = g.out[2], s = g.stride[2];
-  detail::for_each_col_segment(g, grad_x, row_begin, row_end,
+  detail::for_each_col_segment(g, grad_x, channel_begin, channel_end, row_begin, row_end,
                                [&](std::int64_t col_row, std::int64_t kw, T* in, std::int64_t row) {
                                  if (in == nullptr) return;
                                  const auto [begin, end] = detail::valid_outputs(g, kw);

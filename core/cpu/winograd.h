@@ -8,8 +8,9 @@
 // in the transformed 4×4 tile) over channels, run through BLAS.
 namespace mg::cpu {
 
-// 2-D, 3×3 kernel, unit stride and dilation, and enough channels per group that the GEMMs
-// (whose inner size is the input channels) run near BLAS's peak.
+// 2-D, 3×3 kernel, unit stride and dilation, enough channels per group that the GEMMs (whose
+// inner size is the input channels) run near BLAS's peak, and enough tiles of 2×2 outputs (more
+// than channels / 16; so never for an empty batch) to pay for transforming the weights.
 bool winograd_applies(const ConvGeometry& g);
 
 // out = conv(x, weight) + bias (bias may be null); all contiguous.

@@ -1,7 +1,10 @@
+#include <omp.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <limits>
+#include <thread>
 
 #include "core/allocator.h"
 #include "core/ops_conv.h"
@@ -160,9 +163,9 @@ TEST(Conv, MatchesDirectLoops2d) {
 }
 
 TEST(Conv, MatchesDirectLoopsWinograd) {
-  // 3×3, unit stride, at least 16 channels per group and 48 tiles of 2×2 outputs: the Winograd
-  // F(2×2, 3×3) path, with odd and even output sizes, paddings 0 to 2, groups, and several
-  // blocks of tiles.
+  // 3×3, unit stride, at least 16 channels per group and more tiles of 2×2 outputs than
+  // channels / 16: the Winograd F(2×2, 3×3) path, with odd and even output sizes, paddings 0 to 2,
+  // groups, and several blocks of tiles.
   const std::vector<Case> cases = {
       {{2, 16, 12, 13}, {16, 16, 3, 3}, {{1}, {1}, {1}, 1}, true},
       {{4, 16, 11, 14}, {24, 16, 3, 3}, {{1}, {0}, {1}, 1}, false},
@@ -173,6 +176,35 @@ TEST(Conv, MatchesDirectLoopsWinograd) {
   for (const Case& c : cases) check_conv(c, kFloat32, 1e-4);
   // More tiles than one block holds.
   check_conv({{3, 16, 40, 40}, {16, 16, 3, 3}, {{1}, {1}, {1}, 1}, false}, kFloat64, 1e-9);
+}
+
+TEST(Conv, WinogradOnlyWithEnoughTiles) {
+  // With few tiles of 2×2 outputs for the channels, Winograd's 16 transformed weight matrices
+  // cost more than they save: [1, 512, 7, 7] has 16 tiles, 512 / 16 are needed, and would
+  // transform 16 MB of weights. The memory a forward call leaves behind (its output and the
+  // scratch it grew in its thread's workspace) shows the path it took; a new thread starts with
+  // an empty workspace.
+  const auto memory_left = [](const Shape& x_shape, const Shape& w_shape) {
+    std::int64_t grown = 0;
+    std::thread([&] {
+      const Tensor x = zeros(x_shape), w = zeros(w_shape);
+      const std::int64_t before = cpu_memory_stats().current_bytes;
+      const Tensor y = native::convolution(x, w, Tensor(), {{1}, {1}, {1}, 1});
+      grown = cpu_memory_stats().current_bytes - before;
+    }).join();
+    return grown;
+  };
+  const std::int64_t mib = 1 << 20;
+  EXPECT_LT(memory_left({1, 512, 7, 7}, {512, 512, 3, 3}), 2 * mib);  // im2col: 4608 × 49 floats
+  EXPECT_LT(memory_left({1, 256, 7, 7}, {256, 256, 3, 3}), 1 * mib);  // 16 tiles, 256 / 16 needed
+  EXPECT_GT(memory_left({2, 256, 7, 7}, {256, 256, 3, 3}), 4 * mib);  // Winograd: 16 × 256²
+  // An empty batch has no tiles: im2col gives an empty output and a zero weight gradient.
+  const Tensor x = zeros({0, 16, 6, 6}), w = ones({16, 16, 3, 3});
+  const auto grads = native::convolution_backward(zeros({0, 16, 6, 6}), x, w, {{1}, {1}, {1}, 1},
+                                                  true, true, true);
+  EXPECT_EQ(native::convolution(x, w, Tensor(), {{1}, {1}, {1}, 1}).shape(), Shape({0, 16, 6, 6}));
+  expect_values(grads.weight, std::vector<double>(16 * 16 * 9, 0.0), w.shape());
+  expect_values(grads.bias, std::vector<double>(16, 0.0), {16});
 }
 
 TEST(Conv, MatchesDirectLoops3d) {
@@ -226,6 +258,95 @@ TEST(Conv, TwoThreadsMatchOne) {
     }
   }
   set_num_threads(threads);
+}
+
+// Units (runs of samples) fewer than threads run one after another, the threads sharing each
+// GEMM and splitting col2im by input channel: one sample with stride 2, and two samples of
+// small planes in one GEMM. The scattered sums must not race and give what one thread gives.
+TEST(Conv, Col2imSharedByThreads) {
+  const std::vector<Case> cases = {
+      {{1, 64, 48, 48}, {64, 64, 3, 3}, {{2}, {1}, {1}, 1}, false},
+      {{2, 256, 14, 14}, {256, 256, 3, 3}, {{2}, {1}, {1}, 1}, false},
+  };
+  const int threads = get_num_threads();
+  for (const Case& c : cases) {
+    SCOPED_TRACE(str("x ", c.x, " w ", c.w));
+    Generator generator(13);
+    const Tensor x = randn(c.x, kFloat64, &generator);
+    const Tensor w = randn(c.w, kFloat64, &generator);
+    std::vector<double> grad_x[2];
+    for (const int t : {1, 3}) {
+      set_num_threads(t);
+      const Tensor gy = ones(native::convolution(x, w, Tensor(), c.params).shape(), kFloat64);
+      grad_x[t > 1] = native::convolution_backward(gy, x, w, c.params, true, false, false)
+                          .x.to_vector<double>();
+    }
+    ASSERT_EQ(grad_x[0].size(), grad_x[1].size());
+    for (std::size_t i = 0; i < grad_x[0].size(); ++i) {
+      ASSERT_NEAR(grad_x[0][i], grad_x[1][i], 1e-9 * (1 + std::abs(grad_x[0][i]))) << i;
+    }
+  }
+  set_num_threads(threads);
+}
+
+// A parallel region may get fewer threads than it asks for: under OMP_THREAD_LIMIT or
+// OMP_DYNAMIC, or when the system cannot start more. The kernels plan their split with
+// omp_get_max_threads() and must still compute every sample with the team they get, and sum
+// only the partial results of threads that ran. OMP_THREAD_LIMIT and OMP_DYNAMIC are read once
+// at startup, and how far dynamic adjustment shrinks a team is up to the runtime, so the test
+// sets max-active-levels to 0 instead: every region then runs on one thread while
+// omp_get_max_threads() keeps promising three and omp_in_parallel() stays false. (Calling the op
+// from inside a parallel region would not do: the kernels see omp_in_parallel() and plan for one
+// thread.) The run on a full team of three just before leaves partial sums of threads 1 and 2 in
+// the scratch memory, where a kernel that adds partials of threads that did not run finds them.
+TEST(Conv, SmallerTeamThanPlanned) {
+  const std::vector<Case> cases = {
+      {{6, 16, 64, 64}, {32, 16, 3, 3}, {{2}, {1}, {1}, 1}, true},     // im2col, col2im
+      {{12, 256, 7, 7}, {256, 256, 1, 1}, {{1}, {0}, {1}, 1}, false},  // samples share GEMMs
+      {{6, 32, 24, 24}, {32, 32, 3, 3}, {{1}, {1}, {1}, 1}, true},     // Winograd
+  };
+  struct Restore {
+    int threads = get_num_threads(), levels = omp_get_max_active_levels();
+    ~Restore() {
+      omp_set_max_active_levels(levels);
+      set_num_threads(threads);
+    }
+  } restore;
+  enum Mode { kOneThread, kFullTeam, kTeamOfOne };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(str("x ", c.x, " w ", c.w));
+    Generator generator(11);
+    const Tensor x = randn(c.x, kFloat64, &generator);
+    const Tensor w = randn(c.w, kFloat64, &generator);
+    const Tensor b = c.bias ? randn({c.w[0]}, kFloat64, &generator) : Tensor();
+    std::vector<std::vector<double>> results[3];
+    for (const Mode mode : {kOneThread, kFullTeam, kTeamOfOne}) {
+      set_num_threads(mode == kOneThread ? 1 : 3);
+      omp_set_max_active_levels(mode == kTeamOfOne ? 0 : restore.levels);
+      int team = 0;
+#pragma omp parallel num_threads(3)
+      team = omp_get_num_threads();
+      if (mode == kTeamOfOne) {
+        ASSERT_EQ(team, 1) << "max-active-levels 0 should give one-thread teams";
+        ASSERT_EQ(get_num_threads(), 3);
+      }
+      const Tensor y = native::convolution(x, w, b, c.params);
+      const auto grads = native::convolution_backward(y, x, w, c.params, true, true, c.bias);
+      for (const Tensor& r : {y, grads.x, grads.weight}) {
+        results[mode].push_back(r.to_vector<double>());
+      }
+    }
+    for (const Mode mode : {kFullTeam, kTeamOfOne}) {
+      for (std::size_t r = 0; r < results[0].size(); ++r) {
+        ASSERT_EQ(results[0][r].size(), results[mode][r].size());
+        for (std::size_t i = 0; i < results[0][r].size(); ++i) {
+          ASSERT_NEAR(results[0][r][i], results[mode][r][i],
+                      1e-9 * (1 + std::abs(results[0][r][i])))
+              << "mode " << mode << " result " << r << " element " << i;
+        }
+      }
+    }
+  }
 }
 
 TEST(Conv, HandChecked) {
@@ -508,6 +629,60 @@ TEST(ConvPoolErrors, Pooling) {
   EXPECT_MG_ERROR(
       native::avg_pool_backward(zeros({1, 1, 3, 3}), {1, 1, 5, 5}, {{2}, {}, {0}, false, true}),
       "avg_pool2d_backward", "float32[1, 1, 3, 3]", "[1, 1, 2, 2]");
+}
+
+TEST(ConvPoolErrors, MaxPoolBackwardIndices) {
+  // The kernel writes where the indices point: indices that cannot come from max_pool of an
+  // input of that shape (other batch, channels or rank, or entries outside the plane) would
+  // write outside grad_x.
+  const Shape shape{1, 2, 4, 4};
+  const auto [out, indices] = native::max_pool(zeros(shape), {{2}, {}, {0}, false, true});
+  EXPECT_MG_ERROR(
+      native::max_pool_backward(zeros({3, 2, 2, 2}), shape, zeros({3, 2, 2, 2}, kInt64)),
+      "max_pool2d_backward", "int64[3, 2, 2, 2]", "[1, 2, 4, 4]");
+  EXPECT_MG_ERROR(
+      native::max_pool_backward(zeros({1, 5, 2, 2}), shape, zeros({1, 5, 2, 2}, kInt64)),
+      "max_pool2d_backward", "int64[1, 5, 2, 2]", "[1, 2, 4, 4]");
+  EXPECT_MG_ERROR(native::max_pool_backward(out, {1, 2, 4, 4, 4}, indices), "max_pool3d_backward",
+                  "int64[1, 2, 2, 2]", "[1, 2, 4, 4, 4]");
+  for (const std::int64_t bad : {std::int64_t(16), std::int64_t(-1), std::int64_t(1) << 40}) {
+    std::vector<double> values(8, 5.0);
+    values[6] = static_cast<double>(bad);
+    EXPECT_MG_ERROR(native::max_pool_backward(out, shape, tensor(values, {1, 2, 2, 2}, kInt64)),
+                    "max_pool2d_backward", str("index ", bad, " at flat position 6"),
+                    "int64[1, 2, 2, 2]", "input plane of 16 elements", "[1, 2, 4, 4]");
+  }
+  // An empty plane has no valid index, and would leave no room for even an empty gradient's.
+  EXPECT_MG_ERROR(
+      native::max_pool_backward(zeros({1, 1, 0, 2}), {1, 1, 0, 4}, zeros({1, 1, 0, 2}, kInt64)),
+      "max_pool2d_backward", "non-empty input plane", "[1, 1, 0, 4]");
+  // What max_pool returns is accepted, for an empty batch too.
+  expect_values(native::max_pool_backward(ones({1, 2, 2, 2}), shape, indices),
+                {1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0,
+                 1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0},
+                shape);
+  const auto empty_batch = native::max_pool(zeros({0, 2, 4, 4}), {{2}, {}, {0}, false, true});
+  EXPECT_EQ(native::max_pool_backward(empty_batch.out, {0, 2, 4, 4}, empty_batch.indices).shape(),
+            Shape({0, 2, 4, 4}));
+}
+
+TEST(ConvPoolErrors, EmptyPlane) {
+  // With padding the kernel fits around an empty dim, but its windows hold no element (PyTorch
+  // rejects such inputs).
+  const PoolParams params{{2}, {}, {1}, false, true};
+  const Tensor x = zeros({1, 1, 0, 4});
+  EXPECT_MG_ERROR(native::max_pool(x, params), "max_pool2d", "non-empty input plane",
+                  "float32[1, 1, 0, 4]");
+  EXPECT_MG_ERROR(native::avg_pool(x, params), "avg_pool2d", "non-empty input plane",
+                  "float32[1, 1, 0, 4]");
+  EXPECT_MG_ERROR(native::avg_pool(zeros({1, 1, 3, 3, 0}), params), "avg_pool3d",
+                  "non-empty input plane", "float32[1, 1, 3, 3, 0]");
+  EXPECT_MG_ERROR(native::avg_pool_backward(zeros({1, 1, 1, 3}), {1, 1, 0, 4}, params),
+                  "avg_pool2d", "non-empty input plane", "[1, 1, 0, 4]");
+  EXPECT_MG_ERROR(adaptive_avg_pool2d(x, {2}), "adaptive_avg_pool2d", "non-empty input plane",
+                  "float32[1, 1, 0, 4]");
+  EXPECT_MG_ERROR(native::adaptive_avg_pool_backward(zeros({1, 1, 2, 2}), {1, 1, 0, 4}),
+                  "adaptive_avg_pool2d_backward", "non-empty input plane", "[1, 1, 0, 4]");
 }
 }  // namespace
 }  // namespace mg
