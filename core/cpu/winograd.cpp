@@ -332,6 +332,25 @@ void transform_inputs(const ConvGeometry& g, const Tiling& tiling, const Layout<
   }
 }
 
+// The tiling, the layout and the buffers one Winograd pass works in: U, V and M shared by the
+// threads, plus a scratch buffer per thread.
+template <typename T>
+struct Work {
+  Tiling tiling;
+  Layout<T> layout;
+  ScratchBuffers<T> buffers;
+  explicit Work(const ConvGeometry& g)
+      : tiling(make_tiling(g, sizeof(T))),
+        layout(g, tiling),
+        buffers({kPositions * layout.u_position, kPositions * layout.v_position,
+                 kPositions * layout.m_position},
+                {scratch_size(g, tiling)}, tiling.threads) {}
+  T* u() const { return buffers.shared(0); }
+  T* v() const { return buffers.shared(1); }
+  T* m() const { return buffers.shared(2); }
+  T* scratch() const { return buffers.local(omp_get_thread_num(), 0); }
+};
+
 }  // namespace
 
 bool winograd_applies(const ConvGeometry& g) {
@@ -345,20 +364,18 @@ bool winograd_applies(const ConvGeometry& g) {
 
 template <typename T>
 void winograd_conv(const ConvGeometry& g, const T* x, const T* weight, const T* bias, T* out) {
-  const Tiling tiling = make_tiling(g, sizeof(T));
-  const Layout<T> layout(g, tiling);
+  const Work<T> work(g);
+  const Tiling& tiling = work.tiling;
+  const Layout<T>& layout = work.layout;
   const std::int64_t group_in = g.group_in_channels(), group_out = g.group_out_channels();
   const std::int64_t jobs = kPositions * g.groups;
-  const ScratchBuffers<T> buffers({kPositions * layout.u_position, kPositions * layout.v_position,
-                                   kPositions * layout.m_position},
-                                  {scratch_size(g, tiling)}, tiling.threads);
-  T* u = buffers.shared(0);
-  T* v = buffers.shared(1);
-  T* m = buffers.shared(2);
+  T* u = work.u();
+  T* v = work.v();
+  T* m = work.m();
   const blas::SingleThreaded single;
 #pragma omp parallel num_threads(tiling.threads)
   {
-    T* scratch = buffers.local(omp_get_thread_num(), 0);
+    T* scratch = work.scratch();
 #pragma omp for schedule(static)
     for (std::int64_t k = 0; k < g.out_channels; ++k) {
       transform_weights(weight + k * group_in * 9, group_in, u + k * layout.u_ld, layout.u_position,
@@ -389,20 +406,18 @@ void winograd_conv(const ConvGeometry& g, const T* x, const T* weight, const T* 
 template <typename T>
 void winograd_conv_grad_weight(const ConvGeometry& g, const T* grad_out, const T* x,
                                T* grad_weight) {
-  const Tiling tiling = make_tiling(g, sizeof(T));
-  const Layout<T> layout(g, tiling);
+  const Work<T> work(g);
+  const Tiling& tiling = work.tiling;
+  const Layout<T>& layout = work.layout;
   const std::int64_t group_in = g.group_in_channels(), group_out = g.group_out_channels();
   const std::int64_t jobs = kPositions * g.groups;
-  const ScratchBuffers<T> buffers({kPositions * layout.u_position, kPositions * layout.v_position,
-                                   kPositions * layout.m_position},
-                                  {scratch_size(g, tiling)}, tiling.threads);
-  T* du = buffers.shared(0);
-  T* v = buffers.shared(1);
-  T* dm = buffers.shared(2);
+  T* du = work.u();
+  T* v = work.v();
+  T* dm = work.m();
   const blas::SingleThreaded single;
 #pragma omp parallel num_threads(tiling.threads)
   {
-    T* scratch = buffers.local(omp_get_thread_num(), 0);
+    T* scratch = work.scratch();
     for (std::int64_t first = 0; first < tiling.tile_rows; first += tiling.rows_per_block) {
       const Block block{first, std::min(tiling.rows_per_block, tiling.tile_rows - first)};
       const std::int64_t tiles = block.rows * tiling.cols;
