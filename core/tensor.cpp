@@ -154,6 +154,17 @@ Tensor Tensor::detach() const {
                                              self.offset(), self.dtype()));
 }
 
+void Tensor::set_data(const Tensor& source) const {
+  MG_CHECK(source.defined(), "set_data: the source tensor is undefined");
+  MG_CHECK(is_leaf() && !checked().is_view(),
+           "set_data: only leaf tensors that are not views can take new data, got ",
+           describe(*this));
+  MG_CHECK(!requires_grad() || is_floating(source.dtype()),
+           "set_data: a tensor that requires gradients needs floating-point data, got ",
+           describe(source));
+  checked().set_data(source.checked());
+}
+
 std::string describe(const Tensor& tensor) {
   if (!tensor.defined()) return "undefined tensor";
   std::ostringstream out;

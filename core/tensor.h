@@ -102,6 +102,9 @@ class Tensor {
   void register_hook(Hook hook) const;
   // A tensor on the same storage that autograd does not track.
   Tensor detach() const;
+  // Swaps in `source`'s data (storage, shape, dtype, device) while keeping this tensor's identity
+  // and autograd state; only for leaves that are not views (libtorch's set_data).
+  void set_data(const Tensor& source) const;
   AutogradMeta* autograd_meta() const { return checked().autograd_meta(); }
 
  private:

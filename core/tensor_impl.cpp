@@ -33,6 +33,17 @@ void* TensorImpl::data() const {
          offset_ * static_cast<std::int64_t>(element_size(dtype_));
 }
 
+void TensorImpl::set_data(const TensorImpl& source) {
+  storage_ = source.storage_;
+  shape_ = source.shape_;
+  strides_ = source.strides_;
+  offset_ = source.offset_;
+  numel_ = source.numel_;
+  dtype_ = source.dtype_;
+  is_contiguous_ = source.is_contiguous_;
+  graph_version_ = storage_->graph_version();
+}
+
 AutogradMeta& TensorImpl::ensure_autograd_meta() {
   if (!autograd_meta_) autograd_meta_ = std::make_shared<AutogradMeta>();
   return *autograd_meta_;

@@ -12,8 +12,9 @@ namespace mg {
 struct AutogradMeta;
 
 // What a tensor is: a strided window (shape, strides in elements, offset) onto a Storage, with a
-// dtype. The metadata never changes after construction: a view is a new TensorImpl on the same
-// Storage. Autograd metadata is attached only to tensors that take part in autograd.
+// dtype. The metadata never changes after construction (a view is a new TensorImpl on the same
+// Storage), except through set_data, which moves a module's parameters to a new device or dtype.
+// Autograd metadata is attached only to tensors that take part in autograd.
 class TensorImpl {
  public:
   // `view_base` is the tensor a view was taken from (null for a tensor that owns its storage).
@@ -37,6 +38,9 @@ class TensorImpl {
   void set_graph_version(std::uint64_t version) { graph_version_ = version; }
   // Address of the first element.
   void* data() const;
+  // Makes this tensor a window onto `source`'s data, keeping its autograd metadata: every handle
+  // to a parameter sees the parameter moved by Module::to.
+  void set_data(const TensorImpl& source);
 
   AutogradMeta* autograd_meta() const { return autograd_meta_.get(); }
   // Creates the autograd metadata on first use.
