@@ -1,0 +1,62 @@
+#!/usr/bin/env python3
+"""Writes the PyTorch reference fixtures the parity tests compare against.
+
+Usage: tools/make_reference.py [--out tests/fixtures] [--list] [case ...]
+
+Each case lives in a module of tools/reference/ and is registered with @case("name"); it builds a
+PyTorch module with a fixed seed and returns (module, inputs, config) or
+(module, inputs, config, train). tools/reference/common.py documents the fixture layout.
+Needs PyTorch (Debian's python3-torch) and, for the torchvision cases, python3-torchvision.
+"""
+
+import argparse
+import importlib
+import os
+import pkgutil
+import sys
+
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from reference import common  # noqa: E402
+
+
+def load_cases():
+    package_dir = os.path.join(HERE, "reference")
+    for info in pkgutil.iter_modules([package_dir]):
+        if info.name != "common":
+            importlib.import_module(f"reference.{info.name}")
+    return common.CASES
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("cases", nargs="*", help="case names (default: all)")
+    parser.add_argument("--out", default=os.path.join(HERE, "..", "tests", "fixtures"))
+    parser.add_argument("--list", action="store_true", help="list the cases and exit")
+    args = parser.parse_args()
+
+    cases = load_cases()
+    if args.list:
+        print("\n".join(sorted(cases)))
+        return
+    unknown = [name for name in args.cases if name not in cases]
+    if unknown:
+        parser.error(f"unknown cases: {', '.join(unknown)}")
+    os.makedirs(args.out, exist_ok=True)
+    torch.set_num_threads(1)
+    for name in args.cases or sorted(cases):
+        torch.manual_seed(0)
+        built = cases[name]()
+        module, inputs, config = built[:3]
+        train = built[3] if len(built) > 3 else False
+        tensors, metadata = common.record(module, inputs, config, train=train)
+        path = os.path.join(args.out, f"{name}.safetensors")
+        common.write_safetensors(path, tensors, metadata)
+        print(f"{name}: {len(tensors)} tensors, {os.path.getsize(path)} bytes")
+
+
+if __name__ == "__main__":
+    main()
