@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Writes the PyTorch reference fixtures the parity tests compare against.
 
-Usage: tools/make_reference.py [--out tests/fixtures] [--list] [case ...]
+Usage: tools/make_reference.py [--out tests/fixtures] [--large] [--list] [case ...]
+
+Without case names it writes every small case (committed); --large writes the large ones (not
+committed) into <out>/large/.
 
 Each case lives in a module of tools/reference/ and is registered with @case("name"); it builds a
 PyTorch module with a fixed seed and returns (module, inputs, config) or
@@ -35,6 +38,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("cases", nargs="*", help="case names (default: all)")
     parser.add_argument("--out", default=os.path.join(HERE, "..", "tests", "fixtures"))
+    parser.add_argument("--large", action="store_true", help="write the large cases only")
     parser.add_argument("--list", action="store_true", help="list the cases and exit")
     args = parser.parse_args()
 
@@ -45,15 +49,17 @@ def main():
     unknown = [name for name in args.cases if name not in cases]
     if unknown:
         parser.error(f"unknown cases: {', '.join(unknown)}")
-    os.makedirs(args.out, exist_ok=True)
     torch.set_num_threads(1)
-    for name in args.cases or sorted(cases):
+    default = [name for name in sorted(cases) if (name in common.LARGE_CASES) == args.large]
+    for name in args.cases or default:
         torch.manual_seed(0)
         built = cases[name]()
         module, inputs, config = built[:3]
         train = built[3] if len(built) > 3 else False
         tensors, metadata = common.record(module, inputs, config, train=train)
-        path = os.path.join(args.out, f"{name}.safetensors")
+        folder = os.path.join(args.out, "large") if name in common.LARGE_CASES else args.out
+        os.makedirs(folder, exist_ok=True)
+        path = os.path.join(folder, f"{name}.safetensors")
         common.write_safetensors(path, tensors, metadata)
         print(f"{name}: {len(tensors)} tensors, {os.path.getsize(path)} bytes")
 

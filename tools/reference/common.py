@@ -22,6 +22,9 @@ import struct
 import torch
 
 CASES = {}
+# Cases too big to commit (a full torchvision ResNet-18): written to tests/fixtures/large/, which
+# git ignores and `./run.sh slow` fills before running the `slow` tests that read it.
+LARGE_CASES = set()
 
 _DTYPES = {
     torch.float32: "F32",
@@ -32,13 +35,15 @@ _DTYPES = {
 }
 
 
-def case(name):
+def case(name, large=False):
     """Registers a function that returns (module, inputs, config[, train]) as fixture `name`."""
 
     def register(function):
         if name in CASES:
             raise ValueError(f"duplicate reference case {name}")
         CASES[name] = function
+        if large:
+            LARGE_CASES.add(name)
         return function
 
     return register
