@@ -7,6 +7,7 @@
 #include "autograd/grad_mode.h"
 #include "core/error.h"
 #include "core/ops_copy.h"
+#include "core/safetensors.h"
 
 namespace mg::nn {
 
@@ -287,6 +288,14 @@ LoadReport Module::load_state_dict(const TensorList& state, bool strict) {
                   native::to(native::to(source, destination.device()), destination.dtype()));
   }
   return report;
+}
+
+void Module::save(const std::string& path) const {
+  save_safetensors(path, state_dict());
+}
+
+LoadReport Module::load(const std::string& path, bool strict) {
+  return load_state_dict(load_safetensors(path).tensors, strict);
 }
 
 void Module::print(std::ostream& out, const std::string& name, int indent) const {

@@ -125,6 +125,19 @@ TEST(Module, StateDictRoundTripAndStrictErrors) {
   EXPECT_EQ(target->second->weight.to_vector<float>(), source->second->weight.to_vector<float>());
 }
 
+TEST(Module, SaveAndLoadThroughSafetensors) {
+  auto source = std::make_shared<Tree>();
+  init::normal_(source->second->weight, 0, 1);
+  const std::string path = ::testing::TempDir() + "/module_test_tree.safetensors";
+  source->save(path);
+  auto target = std::make_shared<Tree>();
+  EXPECT_TRUE(target->load(path).ok());
+  EXPECT_EQ(target->second->weight.to_vector<float>(), source->second->weight.to_vector<float>());
+  auto leaf = std::make_shared<Leaf>();
+  EXPECT_MG_ERROR(leaf->load(path), "Leaf", "unexpected: scale");
+  EXPECT_MG_ERROR(leaf->load(path + ".absent"), ".absent");
+}
+
 TEST(MaskUnits, CountsAndExpandsEachPartition) {
   const Tensor four = tensor({1, 2, 3, 4});
   EXPECT_EQ(MaskUnits::output_channel().count({4, 2, 3, 3}), 4);
