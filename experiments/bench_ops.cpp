@@ -61,6 +61,41 @@ Step layer_norm(const mg::Shape& shape) {
   };
 }
 
+Step batch_norm(const mg::Shape& shape) {
+  Tensor x = parameter(shape), weight = parameter({shape[1]}), bias = parameter({shape[1]});
+  Tensor running_mean = mg::zeros({shape[1]}), running_var = mg::ones({shape[1]});
+  Tensor grad = mg::randn(shape);
+  return [=] {
+    clear_grads({x, weight, bias});
+    mg::backward(mg::batch_norm(x, running_mean, running_var, weight, bias, true), grad);
+  };
+}
+
+Step relu(const mg::Shape& shape) {
+  Tensor x = parameter(shape), grad = mg::randn(shape);
+  return [=] {
+    clear_grads({x});
+    mg::backward(mg::relu(x), grad);
+  };
+}
+
+Step max_pool(const mg::Shape& shape) {
+  Tensor x = parameter(shape);
+  Tensor grad = mg::randn(mg::max_pool2d(x.detach(), {3}, {2}, {1}).shape());
+  return [=] {
+    clear_grads({x});
+    mg::backward(mg::max_pool2d(x, {3}, {2}, {1}), grad);
+  };
+}
+
+Step residual_add(const mg::Shape& shape) {
+  Tensor a = parameter(shape), b = parameter(shape), grad = mg::randn(shape);
+  return [=] {
+    clear_grads({a, b});
+    mg::backward(mg::add(a, b), grad);
+  };
+}
+
 // Keep in step with ROWS in tools/bench_ops_torch.py.
 const mg::bench::Rows& rows() {
   static const mg::bench::Rows all = {
@@ -75,6 +110,22 @@ const mg::bench::Rows& rows() {
       {"layer_norm fwd+bwd 16x64x256",
        [] {
          return layer_norm({16, 64, 256});
+       }},
+      {"batch_norm fwd+bwd 8x64x112x112",
+       [] {
+         return batch_norm({8, 64, 112, 112});
+       }},
+      {"relu fwd+bwd 8x64x112x112",
+       [] {
+         return relu({8, 64, 112, 112});
+       }},
+      {"max_pool2d 3x3s2 fwd+bwd 8x64x112x112",
+       [] {
+         return max_pool({8, 64, 112, 112});
+       }},
+      {"add fwd+bwd 8x64x56x56",
+       [] {
+         return residual_add({8, 64, 56, 56});
        }},
   };
   return all;
