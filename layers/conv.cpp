@@ -31,9 +31,11 @@ ConvNd::ConvNd(const char* type_name, std::int64_t spatial_dims, ConvOptions opt
 }
 
 Tensor ConvNd::forward(const Tensor& input) {
-  MG_CHECK(input.defined() && input.dim() == spatial_dims_ + 2, type_name(),
-           ": expected a batched input with ", spatial_dims_ + 2, " dimensions, got ",
-           describe(input));
+  MG_CHECK(input.defined() && input.dim() == spatial_dims_ + 2 &&
+               input.size(1) == options_.in_channels(),
+           type_name(), "(", options_.in_channels(), ", ", options_.out_channels(),
+           "): expected a batched input [N, ", options_.in_channels(),
+           spatial_dims_ == 2 ? ", H, W]" : ", D, H, W]", ", got ", describe(input));
   if (spatial_dims_ == 2)
     return conv2d(input, weight, bias, options_.stride(), options_.padding(), options_.dilation(),
                   options_.groups());

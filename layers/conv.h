@@ -8,25 +8,32 @@
 namespace mg::nn {
 
 // Settings of a convolution, libtorch style: Conv2dOptions(3, 64, 7).stride(2).padding(3).
-// Each size holds one value for every spatial dimension or one per dimension.
+// Each size holds one value for every spatial dimension or one per dimension: a single integer,
+// or a list ({1, 2, 2}). (The integer overloads exist because Shape's size constructor is
+// explicit: without them `7` would not convert.)
 class ConvOptions {
  public:
   ConvOptions(std::int64_t in_channels, std::int64_t out_channels, Shape kernel_size)
       : in_channels_(in_channels),
         out_channels_(out_channels),
         kernel_size_(std::move(kernel_size)) {}
+  ConvOptions(std::int64_t in_channels, std::int64_t out_channels, std::int64_t kernel_size)
+      : ConvOptions(in_channels, out_channels, Shape{kernel_size}) {}
   ConvOptions& stride(Shape value) {
     stride_ = std::move(value);
     return *this;
   }
+  ConvOptions& stride(std::int64_t value) { return stride(Shape{value}); }
   ConvOptions& padding(Shape value) {
     padding_ = std::move(value);
     return *this;
   }
+  ConvOptions& padding(std::int64_t value) { return padding(Shape{value}); }
   ConvOptions& dilation(Shape value) {
     dilation_ = std::move(value);
     return *this;
   }
+  ConvOptions& dilation(std::int64_t value) { return dilation(Shape{value}); }
   ConvOptions& groups(std::int64_t value) {
     groups_ = value;
     return *this;

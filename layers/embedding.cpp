@@ -26,6 +26,8 @@ Embedding::Embedding(std::int64_t num_embeddings, std::int64_t embedding_dim,
 }
 
 Tensor Embedding::forward(const Tensor& indices) {
+  MG_CHECK(indices.defined() && indices.dtype() == kInt64, "Embedding(", weight.size(0), ", ",
+           weight.size(1), "): expected int64 indices, got ", describe(indices));
   return embedding(weight, indices, padding_idx_);
 }
 

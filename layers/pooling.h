@@ -4,7 +4,9 @@
 #include "layers/module.h"
 
 // Pooling layers over the functional ops of autograd/convolution.h, with torch.nn's defaults
-// (stride = kernel when not given, no padding, floor mode).
+// (stride = kernel when not given, no padding, floor mode). Each size holds one value for every
+// spatial dim or one per dim: MaxPool2d({.kernel_size = {3}, .stride = {2}, .padding = {1}}).
+// Deviation from torch.nn: inputs must be batched ([N, C, H, W] / [N, C, D, H, W]).
 namespace mg::nn {
 
 struct PoolOptions {
