@@ -2,15 +2,17 @@
 # maskgrad's one entry point.
 #   ./run.sh demo    install what is missing, build (Release), run the main job
 #   ./run.sh test    install what is missing, build with tests, run every test through CTest
-#   ./run.sh slow    the same, for the tests labelled `slow` (nightly-style)
-#   ./run.sh bench   build, then time our ops against PyTorch (installs python3-torch)
+#   ./run.sh slow    the same, for the tests labelled `slow` (nightly-style); first writes the
+#                    large PyTorch fixtures they read (installs python3-torch, -torchvision)
+#   ./run.sh bench [ops|models] [flags]   build, then time our ops or training steps against
+#                    PyTorch (installs python3-torch, python3-torchvision); default: both
 # Environment: MG_BUILD_DIR (default build/release), MG_JOBS (default: number of cores),
 # MG_CMAKE_ARGS (extra configure flags, e.g. "-DMG_CUDA=OFF").
 set -euo pipefail
 cd "$(dirname "$0")"
 
 BUILD_PACKAGES=(g++ make cmake libopenblas-dev libgtest-dev)
-BENCH_PACKAGES=(python3 python3-torch python3-numpy)
+BENCH_PACKAGES=(python3 python3-torch python3-numpy python3-torchvision)
 BUILD_DIR=${MG_BUILD_DIR:-build/release}
 JOBS=${MG_JOBS:-$(nproc)}
 
@@ -46,6 +48,8 @@ case "${1:-}" in
     ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS" -LE slow
     ;;
   slow)
+    install_missing "${BENCH_PACKAGES[@]}"
+    /usr/bin/python3 tools/make_reference.py --large
     build -DMG_BUILD_TESTS=ON
     ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS" -L slow
     ;;
@@ -53,13 +57,23 @@ case "${1:-}" in
     install_missing "${BENCH_PACKAGES[@]}"
     build -DMG_BUILD_TESTS=OFF
     shift
-    "$BUILD_DIR/bench_ops" "$@"
+    case "${1:-}" in
+      ops | models)
+        which=$1
+        shift
+        "$BUILD_DIR/bench_$which" "$@"
+        ;;
+      *)
+        "$BUILD_DIR/bench_ops" "$@"
+        "$BUILD_DIR/bench_models" "$@"
+        ;;
+    esac
     ;;
   -h | --help | help)
-    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
     ;;
   *)
-    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
     ;;
 esac

@@ -247,7 +247,7 @@ Tensor relu(const Tensor& x) {
   if (!needs_graph({x})) return out;
   return record("ReluBackward", out, {x}, [y = SavedTensor(out)](const Tensor& g, const Needs&) {
     // Where the output is not <= 0 (NaN included, as in PyTorch) the gradient passes.
-    return Grads{mul(g, as_mask(logical_not(le(y.get(), 0.0)), g))};
+    return Grads{native::binary(BinaryOp::ReluBackward, g, y.get())};
   });
 }
 
@@ -272,12 +272,11 @@ Tensor gelu(const Tensor& x, GeluApproximate approximate) {
   const bool tanh_form = approximate == GeluApproximate::Tanh;
   Tensor out = native::unary(tanh_form ? UnaryOp::GeluTanh : UnaryOp::GeluErf, x);
   if (!needs_graph({x})) return out;
-  return record("GeluBackward", out, {x},
-                [sx = SavedTensor(x), tanh_form](const Tensor& g, const Needs&) {
-                  const UnaryOp derivative =
-                      tanh_form ? UnaryOp::GeluTanhDerivative : UnaryOp::GeluErfDerivative;
-                  return Grads{mul(g, native::unary(derivative, sx.get()))};
-                });
+  return record(
+      "GeluBackward", out, {x}, [sx = SavedTensor(x), tanh_form](const Tensor& g, const Needs&) {
+        return Grads{native::binary(
+            tanh_form ? BinaryOp::GeluTanhBackward : BinaryOp::GeluErfBackward, g, sx.get())};
+      });
 }
 
 Tensor clamp(const Tensor& x, std::optional<double> low, std::optional<double> high) {

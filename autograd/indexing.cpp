@@ -1,5 +1,7 @@
 #include "autograd/indexing.h"
 
+#include <algorithm>
+
 #include "autograd/elementwise.h"
 #include "autograd/record.h"
 #include "autograd/views.h"
@@ -7,11 +9,23 @@
 #include "core/creation.h"
 #include "core/ops_copy.h"
 #include "core/ops_index.h"
+#include "core/ops_pad.h"
 #include "core/ops_view.h"
 
 namespace mg {
 
 using namespace autograd;
+
+Tensor pad(const Tensor& x, const std::vector<std::int64_t>& pads, double value) {
+  Tensor out = native::pad(x, pads, value);
+  if (!needs_graph({x})) return out;
+  // Padding with the negated pads is the exact inverse: it crops what was added and puts zero
+  // gradient where x was cropped.
+  std::vector<std::int64_t> inverse(pads.size());
+  std::transform(pads.begin(), pads.end(), inverse.begin(), [](std::int64_t p) { return -p; });
+  return record("PadBackward", out, {x},
+                [inverse](const Tensor& g, const Needs&) { return Grads{pad(g, inverse)}; });
+}
 
 Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim) {
   Tensor out = native::cat(tensors, dim);

@@ -10,6 +10,10 @@
 // has the argument rules of the indexing ops). Indices are int64 tensors and get no gradient.
 namespace mg {
 
+// Constant padding, torch.nn.functional.pad(x, pads, value=value): `pads` lists (before, after)
+// pairs from the last dim; negative pads crop (core/ops_pad.h has the rules).
+Tensor pad(const Tensor& x, const std::vector<std::int64_t>& pads, double value = 0);
+
 // Joins tensors along `dim`; their other sizes must match.
 Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim = 0);
 // Joins tensors of one shape along a new dim `dim`.

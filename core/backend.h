@@ -22,8 +22,6 @@ enum class UnaryOp {
   Tanh,
   GeluErf,
   GeluTanh,
-  GeluErfDerivative,
-  GeluTanhDerivative,  // d gelu(x) / dx, for the backward rules
   LogicalNot,
 };
 
@@ -34,7 +32,13 @@ enum class BinaryOp {
   Div,
   Pow,
   Maximum,
-  Minimum,  // arithmetic: output has the inputs' dtype
+  Minimum,
+  // Fused backward rules, (gradient, saved tensor) → gradient, one pass instead of a chain of
+  // temporaries: relu's takes the output (the gradient passes where it is not <= 0), gelu's the
+  // input.
+  ReluBackward,
+  GeluErfBackward,
+  GeluTanhBackward,  // arithmetic: output has the inputs' dtype
   Eq,
   Ne,
   Lt,

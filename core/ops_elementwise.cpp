@@ -40,10 +40,6 @@ const char* unary_name(UnaryOp op) {
       return "gelu";
     case UnaryOp::GeluTanh:
       return "gelu(tanh)";
-    case UnaryOp::GeluErfDerivative:
-      return "gelu_backward";
-    case UnaryOp::GeluTanhDerivative:
-      return "gelu_backward(tanh)";
     case UnaryOp::LogicalNot:
       return "logical_not";
   }
@@ -66,6 +62,11 @@ const char* binary_name(BinaryOp op) {
       return "maximum";
     case BinaryOp::Minimum:
       return "minimum";
+    case BinaryOp::ReluBackward:
+      return "relu_backward";
+    case BinaryOp::GeluErfBackward:
+    case BinaryOp::GeluTanhBackward:
+      return "gelu_backward";
     case BinaryOp::Eq:
       return "eq";
     case BinaryOp::Ne:

@@ -61,6 +61,55 @@ def layer_norm(shape):
     return step
 
 
+def batch_norm(shape):
+    x = torch.randn(*shape, requires_grad=True)
+    weight = torch.ones(shape[1], requires_grad=True)
+    bias = torch.zeros(shape[1], requires_grad=True)
+    running_mean, running_var = torch.zeros(shape[1]), torch.ones(shape[1])
+    grad = torch.randn(*shape)
+
+    def step():
+        x.grad = weight.grad = bias.grad = None
+        F.batch_norm(x, running_mean, running_var, weight, bias, True).backward(grad)
+
+    return step
+
+
+def relu(shape):
+    x = torch.randn(*shape, requires_grad=True)
+    grad = torch.randn(*shape)
+
+    def step():
+        x.grad = None
+        F.relu(x).backward(grad)
+
+    return step
+
+
+def max_pool(shape):
+    x = torch.randn(*shape, requires_grad=True)
+    out = F.max_pool2d(x.detach(), 3, 2, 1)
+    grad = torch.randn(*out.shape)
+
+    def step():
+        x.grad = None
+        F.max_pool2d(x, 3, 2, 1).backward(grad)
+
+    return step
+
+
+def residual_add(shape):
+    a = torch.randn(*shape, requires_grad=True)
+    b = torch.randn(*shape, requires_grad=True)
+    grad = torch.randn(*shape)
+
+    def step():
+        a.grad = b.grad = None
+        (a + b).backward(grad)
+
+    return step
+
+
 # Keep in step with the rows of experiments/bench_ops.cpp.
 ROWS = {
     "gemm 1024x1024x1024": lambda: gemm(1024, 1024, 1024),
@@ -72,6 +121,10 @@ ROWS = {
     "conv2d fwd+bwd stem 8x1x257x188": lambda: conv(8, 1, 64, 257, 188, 7, 2, 3),
     "softmax+cross_entropy fwd+bwd 64x1000": lambda: softmax_cross_entropy(64, 1000),
     "layer_norm fwd+bwd 16x64x256": lambda: layer_norm((16, 64, 256)),
+    "batch_norm fwd+bwd 8x64x112x112": lambda: batch_norm((8, 64, 112, 112)),
+    "relu fwd+bwd 8x64x112x112": lambda: relu((8, 64, 112, 112)),
+    "max_pool2d 3x3s2 fwd+bwd 8x64x112x112": lambda: max_pool((8, 64, 112, 112)),
+    "add fwd+bwd 8x64x56x56": lambda: residual_add((8, 64, 56, 56)),
 }
 
 

@@ -101,10 +101,6 @@ void unary_floating(UnaryOp op, const Tensor& x, const Tensor& out) {
       return map1<T, T>(x, out, gelu_erf<T>);
     case UnaryOp::GeluTanh:
       return map1<T, T>(x, out, gelu_tanh<T>);
-    case UnaryOp::GeluErfDerivative:
-      return map1<T, T>(x, out, gelu_erf_derivative<T>);
-    case UnaryOp::GeluTanhDerivative:
-      return map1<T, T>(x, out, gelu_tanh_derivative<T>);
     default:
       break;
   }
@@ -190,6 +186,16 @@ void binary_arithmetic(BinaryOp op, const Tensor& a, const Tensor& b, double alp
       return map2<T, T>(a, b, out, maximum<T>);
     case BinaryOp::Minimum:
       return map2<T, T>(a, b, out, minimum<T>);
+    case BinaryOp::ReluBackward:
+      return map2<T, T>(a, b, out, [](T g, T y) { return y <= T(0) ? T(0) : g; });
+    case BinaryOp::GeluErfBackward:
+      if constexpr (std::is_floating_point_v<T>)
+        return map2<T, T>(a, b, out, [](T g, T x) { return g * gelu_erf_derivative(x); });
+      break;
+    case BinaryOp::GeluTanhBackward:
+      if constexpr (std::is_floating_point_v<T>)
+        return map2<T, T>(a, b, out, [](T g, T x) { return g * gelu_tanh_derivative(x); });
+      break;
     default:
       break;
   }
