@@ -1,0 +1,118 @@
+#include "layers/models/nvgesture_classifier.h"
+
+#include "autograd/ops.h"
+#include "core/error.h"
+
+namespace mg::nn {
+namespace {
+
+const char* kEncoderNames[] = {"rgb_encoder", "of_encoder", "depth_encoder"};
+
+}  // namespace
+
+I3DEncoder::I3DEncoder(const std::string& type_name, const std::string& attribute,
+                       InceptionI3dOptions options)
+    : Module(type_name) {
+  model = register_module(attribute, std::make_shared<InceptionI3d>(std::move(options)));
+}
+
+ConcatFusion3::ConcatFusion3(std::int64_t input_dim, std::int64_t output_dim)
+    : Module("ConcatFusion3") {
+  MG_CHECK(input_dim % 3 == 0, "ConcatFusion3: input_dim must split into 3 equal blocks, got ",
+           input_dim);
+  fc_out = register_module("fc_out", std::make_shared<Linear>(input_dim, output_dim));
+}
+
+std::vector<Tensor> ConcatFusion3::forward(const std::vector<Tensor>& features) {
+  const std::int64_t block = fc_out->in_features() / 3;
+  MG_CHECK(features.size() == 3, "ConcatFusion3: expected 3 features, got ", features.size());
+  for (const Tensor& f : features)
+    MG_CHECK(f.defined() && f.dim() == 2 && f.size(1) == block,
+             "ConcatFusion3: expected features [B, ", block, "], got ", describe(f));
+  const Tensor bias_share = div(fc_out->bias, 3.0);
+  std::vector<Tensor> out;
+  for (std::int64_t m = 0; m < 3; ++m)
+    out.push_back(linear(features[m], narrow(fc_out->weight, 1, m * block, block), bias_share));
+  out.push_back(fc_out->forward(cat(features, 1)));
+  return out;
+}
+
+const char* NVGestureClassifier::modality_name(int m) {
+  static const char* names[] = {"rgb", "flow", "depth"};
+  MG_CHECK(m >= 0 && m < kModalities, "NVGestureClassifier: modality ", m, " out of range [0, 3)");
+  return names[m];
+}
+
+NVGestureClassifier::NVGestureClassifier(NVGestureClassifierOptions options)
+    : Module("NVGestureClassifier"), options_(std::move(options)) {
+  MG_CHECK(options_.feature_pool_kernel.empty() || options_.feature_pool_kernel.size() == 3,
+           "NVGestureClassifier: feature_pool_kernel needs 3 values (or none), got ",
+           options_.feature_pool_kernel);
+  auto i3d = [&](std::int64_t channels, const char* stem) {
+    InceptionI3dOptions i3d_options;
+    i3d_options.in_channels = channels;
+    i3d_options.width_divisor = options_.width_divisor;
+    i3d_options.final_endpoint = "Mixed_5c";
+    i3d_options.stem_name = stem;
+    return i3d_options;
+  };
+  rgb_encoder = register_module(
+      "rgb_encoder",
+      std::make_shared<I3DEncoder>("RGBEncoder", "rgbmodel", i3d(3, "Conv3d_1a_7x7")));
+  of_encoder = register_module(
+      "of_encoder", std::make_shared<I3DEncoder>("OFEncoder", "ofmodel", i3d(2, "Conv3d_1a_7x7")));
+  depth_encoder = register_module(
+      "depth_encoder",
+      std::make_shared<I3DEncoder>("DepthEncoder", "depthmodel", i3d(1, "Conv3d_1a_7x7_1")));
+  feature_dim_ = rgb_encoder->model->feature_dim();
+  fusion_module = register_module(
+      "fusion_module", std::make_shared<ConcatFusion3>(3 * feature_dim_, options_.num_classes));
+}
+
+std::shared_ptr<InceptionI3d> NVGestureClassifier::encoder(int m) const {
+  modality_name(m);  // range check
+  const std::shared_ptr<I3DEncoder> encoders[] = {rgb_encoder, of_encoder, depth_encoder};
+  return encoders[m]->model;
+}
+
+Tensor NVGestureClassifier::features(int m, const Tensor& clip) {
+  const std::shared_ptr<InceptionI3d> model = encoder(m);
+  const std::int64_t channels = model->options().in_channels;
+  MG_CHECK(clip.defined() && clip.dim() == 5 && clip.size(1) == channels,
+           "NVGestureClassifier: expected the ", modality_name(m), " clip as [B, ", channels,
+           ", T, H, W], got ", describe(clip));
+  const Tensor x = model->trunk(clip);
+  const Shape& kernel = options_.feature_pool_kernel;
+  if (kernel.empty()) return mean(x, {2, 3, 4});
+  MG_CHECK(x.size(2) >= kernel[0] && x.size(3) >= kernel[1] && x.size(4) >= kernel[2],
+           "NVGestureClassifier: ", modality_name(m), " Mixed_5c output ", describe(x), " (clip ",
+           describe(clip), ") is smaller than the pooling kernel ", kernel);
+  const Tensor pooled = flatten(avg_pool3d(x, kernel), 1);
+  MG_CHECK(pooled.size(1) == feature_dim_, "NVGestureClassifier: ", modality_name(m), " clip ",
+           describe(clip), " pools (kernel ", kernel, ") to ", pooled.size(1),
+           " values per sample, the head expects ", feature_dim_,
+           " (with kernel [8, 7, 7]: 57-120 frames of 193-416 pixels a side)");
+  return pooled;
+}
+
+NVGestureOutput NVGestureClassifier::forward(const Tensor& rgb, const Tensor& flow,
+                                             const Tensor& depth) {
+  NVGestureOutput out;
+  out.features = {features(kRgb, rgb), features(kFlow, flow), features(kDepth, depth)};
+  std::vector<Tensor> logits = fusion_module->forward(out.features);
+  out.fused = logits.back();
+  logits.pop_back();
+  out.modality_logits = std::move(logits);
+  return out;
+}
+
+std::vector<NamedParameter> NVGestureClassifier::modality_parameters(int m) const {
+  const std::shared_ptr<I3DEncoder> encoders[] = {rgb_encoder, of_encoder, depth_encoder};
+  modality_name(m);  // range check
+  std::vector<NamedParameter> out = encoders[m]->named_parameters();
+  for (NamedParameter& parameter : out)
+    parameter.name = std::string(kEncoderNames[m]) + "." + parameter.name;
+  return out;
+}
+
+}  // namespace mg::nn

@@ -1,0 +1,91 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/shape.h"
+#include "layers/linear.h"
+#include "layers/models/i3d.h"
+#include "layers/module.h"
+
+// The AMSS NVGesture model (AMSS_rod/RODModel.py, NaiveClassfier with fusion_method "concat"):
+// three I3D encoders, RGB (3 channels), optical flow (2) and depth (1), each giving a 1024-d
+// feature, concatenated [rgb, flow, depth] into Linear(3072, 25). Names follow the reference:
+//   rgb_encoder.rgbmodel.Conv3d_1a_7x7.conv3d.weight, of_encoder.ofmodel.…,
+//   depth_encoder.depthmodel.Conv3d_1a_7x7_1.conv3d.weight, …, fusion_module.fc_out.weight.
+//
+// The encoders are the I3D of AMSS's Model3D.py, which we could not read in AMSS_rod itself; its
+// copy in the authors' sibling repository njustkmg/NeurIPS25-AUG (model/Model3D.py, imported
+// the same way by the same RGBEncoder/OFEncoder/DepthEncoder code) is pytorch-i3d without the
+// Logits head (no avg_pool/dropout/logits parameters) whose forward returns
+// AvgPool3d(kernel (8, 7, 7)) of Mixed_5c flattened to [B, 1024], and whose 1-channel model
+// names its stem Conv3d_1a_7x7_1 (so loading rgb_imagenet.pt by name skips the stem whose shape
+// differs). We mirror that: InceptionI3d up to Mixed_5c, then `feature_pool_kernel` average
+// pooling (stride = kernel) and a flatten that must give feature_dim values per sample. With
+// 64-frame 224×224 clips (training) Mixed_5c is 8×7×7 and this is the global mean; with the
+// 80-frame test clips it is 10×7×7 and the pool reads the first 8 steps only, as the reference
+// does. An empty `feature_pool_kernel` averages over all of T×H×W instead (any clip size).
+namespace mg::nn {
+
+struct NVGestureClassifierOptions {
+  std::int64_t num_classes = 25;
+  std::int64_t width_divisor = 1;         // for small test models (see InceptionI3dOptions)
+  Shape feature_pool_kernel = {8, 7, 7};  // AMSS's AvgPool3d; {} = global average
+};
+
+// RGBEncoder / OFEncoder / DepthEncoder: one InceptionI3d under the reference's attribute name.
+class I3DEncoder : public Module {
+ public:
+  I3DEncoder(const std::string& type_name, const std::string& attribute,
+             InceptionI3dOptions options);
+  std::shared_ptr<InceptionI3d> model;
+};
+
+// ConcatFusion3 of AMSS_rod/fusion_modules.py: fc_out over the concatenated features, and the
+// per-modality slice logits z_m = φ_m W_mᵀ + b / 3, where W_m is modality m's column block.
+// (A stand-in until the shared Concat fusion head of layers/fusion.h exists.)
+class ConcatFusion3 : public Module {
+ public:
+  ConcatFusion3(std::int64_t input_dim, std::int64_t output_dim);
+  // features: three [B, input_dim / 3] tensors. Returns {z_0, z_1, z_2, fused}.
+  std::vector<Tensor> forward(const std::vector<Tensor>& features);
+  std::shared_ptr<Linear> fc_out;
+};
+
+struct NVGestureOutput {
+  Tensor fused;                         // [B, num_classes]
+  std::vector<Tensor> modality_logits;  // [rgb, flow, depth], each [B, num_classes]
+  std::vector<Tensor> features;         // [rgb, flow, depth], each [B, feature_dim]
+};
+
+class NVGestureClassifier : public Module {
+ public:
+  enum Modality : int { kRgb = 0, kFlow = 1, kDepth = 2 };
+  static constexpr int kModalities = 3;
+  static const char* modality_name(int m);  // "rgb", "flow", "depth"
+
+  explicit NVGestureClassifier(NVGestureClassifierOptions options = {});
+
+  // rgb [B, 3, T, H, W], flow [B, 2, T, H, W], depth [B, 1, T, H, W] (T may differ).
+  NVGestureOutput forward(const Tensor& rgb, const Tensor& flow, const Tensor& depth);
+  // Modality m's pooled feature [B, feature_dim].
+  Tensor features(int m, const Tensor& clip);
+  // Modality m's subnetwork: its encoder (with concat fusion the head is shared), with the
+  // model's dotted names.
+  std::vector<NamedParameter> modality_parameters(int m) const;
+  std::shared_ptr<InceptionI3d> encoder(int m) const;
+  std::int64_t feature_dim() const { return feature_dim_; }
+
+  std::shared_ptr<I3DEncoder> rgb_encoder;
+  std::shared_ptr<I3DEncoder> of_encoder;
+  std::shared_ptr<I3DEncoder> depth_encoder;
+  std::shared_ptr<ConcatFusion3> fusion_module;
+
+ private:
+  NVGestureClassifierOptions options_;
+  std::int64_t feature_dim_;
+};
+
+}  // namespace mg::nn
