@@ -16,27 +16,6 @@ I3DEncoder::I3DEncoder(const std::string& type_name, const std::string& attribut
   model = register_module(attribute, std::make_shared<InceptionI3d>(std::move(options)));
 }
 
-ConcatFusion3::ConcatFusion3(std::int64_t input_dim, std::int64_t output_dim)
-    : Module("ConcatFusion3") {
-  MG_CHECK(input_dim % 3 == 0, "ConcatFusion3: input_dim must split into 3 equal blocks, got ",
-           input_dim);
-  fc_out = register_module("fc_out", std::make_shared<Linear>(input_dim, output_dim));
-}
-
-std::vector<Tensor> ConcatFusion3::forward(const std::vector<Tensor>& features) {
-  const std::int64_t block = fc_out->in_features() / 3;
-  MG_CHECK(features.size() == 3, "ConcatFusion3: expected 3 features, got ", features.size());
-  for (const Tensor& f : features)
-    MG_CHECK(f.defined() && f.dim() == 2 && f.size(1) == block,
-             "ConcatFusion3: expected features [B, ", block, "], got ", describe(f));
-  const Tensor bias_share = div(fc_out->bias, 3.0);
-  std::vector<Tensor> out;
-  for (std::int64_t m = 0; m < 3; ++m)
-    out.push_back(linear(features[m], narrow(fc_out->weight, 1, m * block, block), bias_share));
-  out.push_back(fc_out->forward(cat(features, 1)));
-  return out;
-}
-
 const char* NVGestureClassifier::modality_name(int m) {
   static const char* names[] = {"rgb", "flow", "depth"};
   MG_CHECK(m >= 0 && m < kModalities, "NVGestureClassifier: modality ", m, " out of range [0, 3)");
@@ -66,7 +45,9 @@ NVGestureClassifier::NVGestureClassifier(NVGestureClassifierOptions options)
       std::make_shared<I3DEncoder>("DepthEncoder", "depthmodel", i3d(1, "Conv3d_1a_7x7_1")));
   feature_dim_ = rgb_encoder->model->feature_dim();
   fusion_module = register_module(
-      "fusion_module", std::make_shared<ConcatFusion3>(3 * feature_dim_, options_.num_classes));
+      "fusion_module", make_fusion({.kind = options_.fusion,
+                                    .feature_dims = {feature_dim_, feature_dim_, feature_dim_},
+                                    .num_classes = options_.num_classes}));
 }
 
 std::shared_ptr<InceptionI3d> NVGestureClassifier::encoder(int m) const {
@@ -99,10 +80,9 @@ NVGestureOutput NVGestureClassifier::forward(const Tensor& rgb, const Tensor& fl
                                              const Tensor& depth) {
   NVGestureOutput out;
   out.features = {features(kRgb, rgb), features(kFlow, flow), features(kDepth, depth)};
-  std::vector<Tensor> logits = fusion_module->forward(out.features);
-  out.fused = logits.back();
-  logits.pop_back();
-  out.modality_logits = std::move(logits);
+  FusionOutput fused = fusion_module->forward(out.features);
+  out.logits = std::move(fused.logits);
+  out.modality_logits = std::move(fused.modality_logits);
   return out;
 }
 
@@ -112,6 +92,10 @@ std::vector<NamedParameter> NVGestureClassifier::modality_parameters(int m) cons
   std::vector<NamedParameter> out = encoders[m]->named_parameters();
   for (NamedParameter& parameter : out)
     parameter.name = std::string(kEncoderNames[m]) + "." + parameter.name;
+  for (NamedParameter& parameter : fusion_module->modality_parameters(m)) {
+    parameter.name = "fusion_module." + parameter.name;
+    out.push_back(std::move(parameter));
+  }
   return out;
 }
 

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "core/shape.h"
-#include "layers/linear.h"
+#include "layers/fusion.h"
 #include "layers/models/i3d.h"
 #include "layers/module.h"
 
@@ -31,6 +31,9 @@ namespace mg::nn {
 
 struct NVGestureClassifierOptions {
   std::int64_t num_classes = 25;
+  // The reference's ConcatFusion3 (fc_out over [rgb; flow; depth], slice logits
+  // z_m = φ_m W_mᵀ + b/3) is ConcatFusion; Sum and Late work too (FiLM and Gated take two).
+  FusionKind fusion = FusionKind::Concat;
   std::int64_t width_divisor = 1;         // for small test models (see InceptionI3dOptions)
   Shape feature_pool_kernel = {8, 7, 7};  // AMSS's AvgPool3d; {} = global average
 };
@@ -43,19 +46,8 @@ class I3DEncoder : public Module {
   std::shared_ptr<InceptionI3d> model;
 };
 
-// ConcatFusion3 of AMSS_rod/fusion_modules.py: fc_out over the concatenated features, and the
-// per-modality slice logits z_m = φ_m W_mᵀ + b / 3, where W_m is modality m's column block.
-// (A stand-in until the shared Concat fusion head of layers/fusion.h exists.)
-class ConcatFusion3 : public Module {
- public:
-  ConcatFusion3(std::int64_t input_dim, std::int64_t output_dim);
-  // features: three [B, input_dim / 3] tensors. Returns {z_0, z_1, z_2, fused}.
-  std::vector<Tensor> forward(const std::vector<Tensor>& features);
-  std::shared_ptr<Linear> fc_out;
-};
-
 struct NVGestureOutput {
-  Tensor fused;                         // [B, num_classes]
+  Tensor logits;                        // [B, num_classes]
   std::vector<Tensor> modality_logits;  // [rgb, flow, depth], each [B, num_classes]
   std::vector<Tensor> features;         // [rgb, flow, depth], each [B, feature_dim]
 };
@@ -72,8 +64,8 @@ class NVGestureClassifier : public Module {
   NVGestureOutput forward(const Tensor& rgb, const Tensor& flow, const Tensor& depth);
   // Modality m's pooled feature [B, feature_dim].
   Tensor features(int m, const Tensor& clip);
-  // Modality m's subnetwork: its encoder (with concat fusion the head is shared), with the
-  // model's dotted names.
+  // Modality m's subnetwork, with the model's dotted names: its encoder, plus its head with late
+  // fusion (with the other heads no head parameter belongs to one modality).
   std::vector<NamedParameter> modality_parameters(int m) const;
   std::shared_ptr<InceptionI3d> encoder(int m) const;
   std::int64_t feature_dim() const { return feature_dim_; }
@@ -81,7 +73,7 @@ class NVGestureClassifier : public Module {
   std::shared_ptr<I3DEncoder> rgb_encoder;
   std::shared_ptr<I3DEncoder> of_encoder;
   std::shared_ptr<I3DEncoder> depth_encoder;
-  std::shared_ptr<ConcatFusion3> fusion_module;
+  std::shared_ptr<FusionHead> fusion_module;
 
  private:
   NVGestureClassifierOptions options_;

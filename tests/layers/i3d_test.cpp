@@ -208,11 +208,23 @@ TEST(NVGesture, SliceLogitsAddUpToTheFusedLogits) {
                                             clip({2, 1, 20, 9, 10}, 3));
   ASSERT_EQ(out.modality_logits.size(), 3u);
   ASSERT_EQ(out.features.size(), 3u);
-  EXPECT_EQ(out.fused.shape(), (Shape{2, 25}));
+  EXPECT_EQ(out.logits.shape(), (Shape{2, 25}));
   EXPECT_EQ(out.features[2].shape(), (Shape{2, 32}));
   const Tensor total =
       add(add(out.modality_logits[0], out.modality_logits[1]), out.modality_logits[2]);
-  EXPECT_LE(max(abs(sub(total, out.fused))).item<double>(), 1e-5);
+  EXPECT_LE(max(abs(sub(total, out.logits))).item<double>(), 1e-5);
+}
+
+TEST(NVGesture, LateFusionGivesEachModalityItsHead) {
+  NVGestureClassifierOptions options = small_nv();
+  options.fusion = FusionKind::Late;
+  NVGestureClassifier model(options);
+  const auto depth = model.modality_parameters(NVGestureClassifier::kDepth);
+  ASSERT_GE(depth.size(), 2u);
+  EXPECT_EQ(depth[depth.size() - 2].name, "fusion_module.heads.2.weight");
+  EXPECT_TRUE(model.parameter(depth.back().name).is_same(depth.back().tensor));
+  options.fusion = FusionKind::FiLM;
+  EXPECT_MG_ERROR(NVGestureClassifier{options}, "film fusion needs 2 modalities");
 }
 
 TEST(NVGesture, Errors) {

@@ -82,7 +82,7 @@ TEST(ParityI3d, NVGestureConcatEval) {
   expect_parity(model, fixture, [&](const std::vector<Tensor>& inputs) {
     NVGestureOutput out = model.forward(inputs.at(0), inputs.at(1), inputs.at(2));
     return std::vector<Tensor>{out.modality_logits[0], out.modality_logits[1],
-                               out.modality_logits[2], out.fused};
+                               out.modality_logits[2], out.logits};
   });
 }
 
