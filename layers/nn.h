@@ -1,14 +1,24 @@
 #pragma once
 
-// Every layer, for users who want them all (`#include "layers/nn.h"`).
+// Every layer, model and fusion head, for users who want them all (`#include "layers/nn.h"`).
 #include "layers/activation.h"
 #include "layers/batch_norm.h"
 #include "layers/conv.h"
 #include "layers/dropout.h"
 #include "layers/embedding.h"
+#include "layers/fusion.h"
 #include "layers/init.h"
 #include "layers/layer_norm.h"
 #include "layers/linear.h"
+#include "layers/models/av_classifier.h"
+#include "layers/models/bert.h"
+#include "layers/models/i3d.h"
+#include "layers/models/nvgesture_classifier.h"
+#include "layers/models/resnet.h"
+#include "layers/models/text_image_classifier.h"
 #include "layers/module.h"
+#include "layers/multihead_attention.h"
 #include "layers/pooling.h"
+#include "layers/pretrained.h"
 #include "layers/sequential.h"
+#include "layers/transformer.h"

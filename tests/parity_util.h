@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <string>
 #include <vector>
@@ -27,13 +29,22 @@ inline double relative_error(const Tensor& actual, const Tensor& expected) {
   return scale > 0 ? diff / scale : diff;
 }
 
-#define EXPECT_CLOSE_TO_REFERENCE(actual, expected, rtol, what)                     \
-  do {                                                                              \
-    const ::mg::Tensor& actual_ = (actual);                                         \
-    const ::mg::Tensor& expected_ = (expected);                                     \
-    ASSERT_TRUE(actual_.defined()) << (what) << " is undefined";                    \
-    ASSERT_EQ(actual_.shape(), expected_.shape()) << (what);                        \
-    EXPECT_LE(::mg::testing::relative_error(actual_, expected_), (rtol)) << (what); \
+// With MG_PARITY_REPORT set in the environment every comparison prints its error, so that the
+// largest one can be measured: MG_PARITY_REPORT=1 ctest -L parity -V.
+inline double reported_error(const Tensor& actual, const Tensor& expected,
+                             const std::string& what) {
+  const double error = relative_error(actual, expected);
+  if (std::getenv("MG_PARITY_REPORT")) std::printf("parity %s %.3g\n", what.c_str(), error);
+  return error;
+}
+
+#define EXPECT_CLOSE_TO_REFERENCE(actual, expected, rtol, what)                             \
+  do {                                                                                      \
+    const ::mg::Tensor& actual_ = (actual);                                                 \
+    const ::mg::Tensor& expected_ = (expected);                                             \
+    ASSERT_TRUE(actual_.defined()) << (what) << " is undefined";                            \
+    ASSERT_EQ(actual_.shape(), expected_.shape()) << (what);                                \
+    EXPECT_LE(::mg::testing::reported_error(actual_, expected_, (what)), (rtol)) << (what); \
   } while (false)
 
 class Fixture {
