@@ -102,6 +102,12 @@ TEST(Module, ToDtypeKeepsHandlesAndIntegerBuffers) {
   EXPECT_MG_ERROR(tree->to(kInt64), "floating-point dtype");
 }
 
+TEST(Module, ToAMissingDeviceFailsClearlyAndChangesNothing) {
+  auto tree = std::make_shared<Tree>();
+  EXPECT_MG_ERROR(tree->to(Device::cuda(99)), "CUDA");
+  EXPECT_TRUE(tree->first->weight.device().is_cpu());
+}
+
 TEST(Module, StateDictRoundTripAndStrictErrors) {
   auto source = std::make_shared<Tree>();
   init::normal_(source->first->weight, 0, 1);
