@@ -4,6 +4,7 @@
 
 #include "autograd/ops.h"
 #include "core/error.h"
+#include "core/ops_copy.h"
 
 namespace mg::nn {
 
@@ -20,6 +21,14 @@ BatchNormBase::BatchNormBase(const char* type_name, std::vector<std::int64_t> ra
     running_var = register_buffer("running_var", ones({num_features}));
     num_batches_tracked = register_buffer("num_batches_tracked", zeros({}, kInt64));
   }
+}
+
+bool BatchNormBase::is_optional_state(const std::string& name) const {
+  return name == "num_batches_tracked";
+}
+
+void BatchNormBase::reset_optional_state(const std::string& name) {
+  if (name == "num_batches_tracked") native::fill_(num_batches_tracked, 0.0);
 }
 
 Tensor BatchNormBase::forward(const Tensor& input) {

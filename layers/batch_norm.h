@@ -29,6 +29,10 @@ class BatchNormBase : public Module {
   Tensor num_batches_tracked;
 
  protected:
+  // num_batches_tracked may be absent from a checkpoint (PyTorch before 0.4.1 had none, and
+  // PyTorch loads such files with the counter at 0): load_state_dict then sets it to 0.
+  bool is_optional_state(const std::string& name) const override;
+  void reset_optional_state(const std::string& name) override;
   // `ranks`: the input ranks the layer accepts ({2, 3} for 1-d, {4} for 2-d, {5} for 3-d).
   BatchNormBase(const char* type_name, std::vector<std::int64_t> ranks, std::int64_t num_features,
                 BatchNormOptions options);

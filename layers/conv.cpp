@@ -11,8 +11,17 @@ namespace mg::nn {
 ConvNd::ConvNd(const char* type_name, std::int64_t spatial_dims, ConvOptions options)
     : Module(type_name), spatial_dims_(spatial_dims), options_(std::move(options)) {
   const Shape& kernel = options_.kernel_size();
-  MG_CHECK(kernel.size() == 1 || static_cast<std::int64_t>(kernel.size()) == spatial_dims,
-           type_name, ": kernel_size needs 1 or ", spatial_dims, " values, got ", kernel);
+  const auto check_size = [&](const Shape& values, const char* what, std::int64_t minimum) {
+    MG_CHECK(values.size() == 1 || static_cast<std::int64_t>(values.size()) == spatial_dims,
+             type_name, ": ", what, " needs 1 or ", spatial_dims, " values, got ", values);
+    for (std::int64_t v : values)
+      MG_CHECK(v >= minimum, type_name, ": ", what, " values must be at least ", minimum, ", got ",
+               values);
+  };
+  check_size(kernel, "kernel_size", 1);
+  check_size(options_.stride(), "stride", 1);
+  check_size(options_.padding(), "padding", 0);
+  check_size(options_.dilation(), "dilation", 1);
   MG_CHECK(options_.groups() > 0 && options_.in_channels() > 0 && options_.out_channels() > 0 &&
                options_.in_channels() % options_.groups() == 0 &&
                options_.out_channels() % options_.groups() == 0,

@@ -8,10 +8,10 @@
 namespace mg::nn {
 namespace {
 
-// M Linear layers in a Sequential used as a list (torch.nn.ModuleList's "0", "1", ... names).
-std::shared_ptr<Sequential> linear_per_modality(const std::vector<std::int64_t>& feature_dims,
+// One Linear(d_m, C) per modality, named "0", "1", ...
+std::shared_ptr<ModuleList> linear_per_modality(const std::vector<std::int64_t>& feature_dims,
                                                 std::int64_t num_classes) {
-  auto list = std::make_shared<Sequential>();
+  auto list = std::make_shared<ModuleList>();
   for (std::int64_t d : feature_dims) list->push_back(std::make_shared<Linear>(d, num_classes));
   return list;
 }

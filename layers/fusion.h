@@ -7,13 +7,14 @@
 
 #include "layers/linear.h"
 #include "layers/module.h"
-#include "layers/sequential.h"
+#include "layers/module_list.h"
 
 // Fusion heads over M modality feature vectors [B, d_m] (DESIGN.md section 4). Each forward
 // returns the fused logits and one logit tensor per modality (the "unimodal" outputs that
 // balancing methods score), all [B, C]:
 //
-//   SumFusion     fc.<m> = Linear(d_m, C) per modality; z = Σ_m fc.m(φ_m);
+//   SumFusion     fc.<m> = Linear(d_m, C) per modality; z = Σ_m fc.m(φ_m). (OGM-GE names its
+//                 two layers fc_x and fc_y: map them to fc.0 and fc.1 to load its checkpoints.)
 //                 z_m = fc.m(φ_m) (its own bias included: the OGM-GE fix of issue #33).
 //   ConcatFusion  fc_out = Linear(Σ d_m, C) over the concatenation [φ_1; …; φ_M];
 //                 z_m = φ_m W_mᵀ + b/M with W_m the columns of modality m (specs/peers.md §3),
@@ -68,7 +69,7 @@ class SumFusion : public FusionHead {
   SumFusion(std::vector<std::int64_t> feature_dims, std::int64_t num_classes);
   FusionOutput forward(const std::vector<Tensor>& features) override;
 
-  std::shared_ptr<Sequential> fc;  // a container of M Linear layers (not chained)
+  std::shared_ptr<ModuleList> fc;  // M Linear layers
 };
 
 class ConcatFusion : public FusionHead {
@@ -114,7 +115,7 @@ class LateFusion : public FusionHead {
   FusionOutput forward(const std::vector<Tensor>& features) override;
   std::vector<NamedParameter> modality_parameters(std::int64_t m) const override;
 
-  std::shared_ptr<Sequential> heads;  // a container of M Linear layers (not chained)
+  std::shared_ptr<ModuleList> heads;  // M Linear layers
 };
 
 enum class FusionKind { Sum, Concat, FiLM, Gated, Late };

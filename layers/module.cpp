@@ -15,7 +15,7 @@ std::string LoadReport::to_string() const {
   std::ostringstream out;
   for (const auto& name : missing) out << "missing: " << name << "\n";
   for (const auto& name : unexpected) out << "unexpected: " << name << "\n";
-  for (const auto& entry : mismatched) out << "wrong shape: " << entry << "\n";
+  for (const auto& entry : mismatched) out << "mismatched: " << entry << "\n";
   return out.str();
 }
 
@@ -222,16 +222,27 @@ void Module::train(bool on) {
 
 template <typename Convert>
 void Module::convert_all(const Convert& convert) {
+  // Convert everything first, then swap: a failed conversion (a missing device, memory) leaves
+  // the module as it was.
   NoGradGuard no_grad;
-  for (const auto& slot : parameters_) {
-    if (!slot->tensor.defined()) continue;
-    slot->tensor.set_data(convert(slot->tensor, true));
-    Tensor& grad = slot->tensor.mutable_grad();
-    if (grad.defined()) grad = convert(grad, true);
+  std::vector<std::pair<Tensor, Tensor>> swaps;  // tensor, its converted data
+  std::vector<std::pair<Tensor*, Tensor>> grads;
+  std::vector<Module*> pending{this};
+  while (!pending.empty()) {
+    Module* module = pending.back();
+    pending.pop_back();
+    for (const auto& slot : module->parameters_) {
+      if (!slot->tensor.defined()) continue;
+      swaps.emplace_back(slot->tensor, convert(slot->tensor, true));
+      Tensor& grad = slot->tensor.mutable_grad();
+      if (grad.defined()) grads.emplace_back(&grad, convert(grad, true));
+    }
+    for (const auto& slot : module->buffers_)
+      if (slot->tensor.defined()) swaps.emplace_back(slot->tensor, convert(slot->tensor, false));
+    for (const auto& child : module->children_) pending.push_back(child.second.get());
   }
-  for (const auto& slot : buffers_)
-    if (slot->tensor.defined()) slot->tensor.set_data(convert(slot->tensor, false));
-  for (const auto& child : children_) child.second->convert_all(convert);
+  for (const auto& [tensor, data] : swaps) tensor.set_data(data);
+  for (auto& [grad, converted] : grads) *grad = std::move(converted);
 }
 
 void Module::to(Device device) {
@@ -260,21 +271,30 @@ TensorList Module::state_dict() const {
 
 LoadReport Module::load_state_dict(const TensorList& state, bool strict) {
   LoadReport report;
-  const TensorList own = state_dict();
   std::map<std::string, const Tensor*> given;
-  for (const auto& [name, tensor] : state) given[name] = &tensor;
-  std::vector<std::pair<Tensor, Tensor>> copies;  // destination, source
+  for (const auto& [name, tensor] : state) {
+    MG_CHECK(given.emplace(name, &tensor).second, type_name_,
+             ": load_state_dict got two entries named \"", name, "\"");
+  }
+  std::vector<std::pair<Tensor, const Tensor*>> copies;  // destination, source
+  std::vector<std::pair<Module*, std::string>> resets;   // optional state found absent
   std::set<std::string> known;
-  for (const auto& [name, destination] : own) {
+  for (const auto& [name, destination] : state_dict()) {
     known.insert(name);
     const auto found = given.find(name);
     if (found == given.end()) {
-      report.missing.push_back(name);
+      const auto dot = name.rfind('.');
+      Module* owner = dot == std::string::npos ? this : submodule(name.substr(0, dot)).get();
+      const std::string local = dot == std::string::npos ? name : name.substr(dot + 1);
+      if (owner->is_optional_state(local))
+        resets.emplace_back(owner, local);
+      else
+        report.missing.push_back(name);
     } else if (found->second->shape() != destination.shape()) {
       report.mismatched.push_back(
           str(name, ": expected ", destination.shape(), ", got ", found->second->shape()));
     } else {
-      copies.emplace_back(destination, *found->second);
+      copies.emplace_back(destination, found->second);
     }
   }
   for (const auto& [name, tensor] : state)
@@ -282,11 +302,13 @@ LoadReport Module::load_state_dict(const TensorList& state, bool strict) {
   MG_CHECK(!strict || report.ok(), type_name_, ": load_state_dict found ", report.missing.size(),
            " missing, ", report.unexpected.size(), " unexpected and ", report.mismatched.size(),
            " mis-shaped entries:\n", report.to_string());
+  // Convert every source before writing any destination, so a failure changes nothing.
   NoGradGuard no_grad;
-  for (const auto& [destination, source] : copies) {
-    native::copy_(destination,
-                  native::to(native::to(source, destination.device()), destination.dtype()));
-  }
+  std::vector<Tensor> sources;
+  for (const auto& [destination, source] : copies)
+    sources.push_back(native::to(native::to(*source, destination.device()), destination.dtype()));
+  for (std::size_t i = 0; i < copies.size(); ++i) native::copy_(copies[i].first, sources[i]);
+  for (const auto& [owner, local] : resets) owner->reset_optional_state(local);
   return report;
 }
 

@@ -69,13 +69,6 @@ class Module {
     add_module(name, module);
     return module;
   }
-  // Replaces a registered submodule (e.g. a ResNet's fc by Identity).
-  template <typename M>
-  std::shared_ptr<M> replace_module(const std::string& name, std::shared_ptr<M> module) {
-    set_module(name, module);
-    return module;
-  }
-
   // Listing, depth-first in registration order, parameters of a module before its children's.
   std::vector<Tensor> parameters(bool recurse = true) const;
   std::vector<NamedParameter> named_parameters(bool recurse = true) const;
@@ -83,7 +76,8 @@ class Module {
   TensorList named_buffers(bool recurse = true) const;
   std::vector<std::shared_ptr<Module>> children() const;
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> named_children() const;
-  // This module ("" as its name) and every descendant with its dotted name.
+  // This module ("" as its name) and every descendant with its dotted name. The entry for this
+  // module does not own it: keep it no longer than the module itself lives.
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> named_modules();
   // Throws mg::Error naming the path when there is no such entry.
   const Tensor& parameter(const std::string& dotted_name) const;
@@ -99,7 +93,8 @@ class Module {
   bool is_training() const { return training_; }
 
   // Moves or converts every parameter and buffer (and existing gradients); floating-point
-  // buffers follow a dtype change, integer ones (num_batches_tracked) keep theirs.
+  // buffers follow a dtype change, integer ones (num_batches_tracked) keep theirs. All or
+  // nothing: when a conversion fails, no tensor has moved.
   void to(Device device);
   void to(DType dtype);
   // Drops every parameter's gradient (set_to_none, as PyTorch does by default).
@@ -109,7 +104,9 @@ class Module {
   TensorList state_dict() const;
   // Copies values in (converting dtype and device to the module's); with `strict` any missing,
   // unexpected or mis-shaped entry is an mg::Error listing all of them and nothing is copied;
-  // without it the matching entries are copied and the rest reported.
+  // without it the matching entries are copied and the rest reported. Two entries with one name
+  // are an error. State a module declares optional (batch norm's num_batches_tracked, which
+  // PyTorch also fills in for old checkpoints) is reset, not reported, when absent.
   LoadReport load_state_dict(const TensorList& state, bool strict = true);
   // The state dict as a safetensors file (written to a temporary file, then renamed) and back.
   void save(const std::string& path) const;
@@ -126,6 +123,17 @@ class Module {
  protected:
   // Called by train(); layers with their own notion of mode override it and call the base.
   virtual void on_train(bool /*on*/) {}
+  // Swaps a registered submodule for another. Only for a module that also points its own
+  // member at the new one (its forward would otherwise keep running the old module).
+  template <typename M>
+  std::shared_ptr<M> replace_module(const std::string& name, std::shared_ptr<M> module) {
+    set_module(name, module);
+    return module;
+  }
+  // Whether load_state_dict may find this module's own entry `name` absent; it then calls
+  // reset_optional_state(name).
+  virtual bool is_optional_state(const std::string& /*name*/) const { return false; }
+  virtual void reset_optional_state(const std::string& /*name*/) {}
 
  private:
   struct Slot {

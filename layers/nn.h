@@ -17,6 +17,7 @@
 #include "layers/models/resnet.h"
 #include "layers/models/text_image_classifier.h"
 #include "layers/module.h"
+#include "layers/module_list.h"
 #include "layers/multihead_attention.h"
 #include "layers/pooling.h"
 #include "layers/pretrained.h"

@@ -4,6 +4,7 @@
 
 #include "autograd/ops.h"
 #include "core/error.h"
+#include "layers/module_list.h"
 
 namespace mg::nn {
 
@@ -54,12 +55,12 @@ TransformerEncoder::TransformerEncoder(const LayerFactory& make_layer, std::int6
                                        std::shared_ptr<Module> final_norm)
     : Module("TransformerEncoder") {
   MG_CHECK(num_layers > 0, "TransformerEncoder: num_layers must be positive, got ", num_layers);
-  auto list = register_module("layers", std::make_shared<Module>("ModuleList"));
+  auto list = register_module("layers", std::make_shared<ModuleList>());
   for (std::int64_t i = 0; i < num_layers; ++i) {
     auto layer = make_layer();
     MG_CHECK(layer != nullptr, "TransformerEncoder: the layer factory returned null");
     if (i > 0) layer->load_state_dict(layers_[0]->state_dict());
-    layers_.push_back(list->register_module(std::to_string(i), layer));
+    layers_.push_back(list->push_back(layer));
   }
   if (final_norm) norm = register_module("norm", final_norm);
 }

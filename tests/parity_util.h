@@ -120,8 +120,13 @@ inline void expect_parity(nn::Module& module, const Fixture& fixture, const Forw
   backward(loss);
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const std::string key = "grad.input." + std::to_string(i);
-    if (!fixture.has(key)) continue;
-    EXPECT_CLOSE_TO_REFERENCE(inputs[i].grad(), fixture.get(key), rtol, fixture.name() + " " + key);
+    if (fixture.has(key)) {
+      EXPECT_CLOSE_TO_REFERENCE(inputs[i].grad(), fixture.get(key), rtol,
+                                fixture.name() + " " + key);
+    } else {
+      EXPECT_FALSE(inputs[i].grad().defined())
+          << fixture.name() << ": input " << i << " got a gradient PyTorch does not give";
+    }
   }
   for (const auto& parameter : module.named_parameters()) {
     const std::string key = "grad.param." + parameter.name;
@@ -133,9 +138,13 @@ inline void expect_parity(nn::Module& module, const Fixture& fixture, const Forw
           << fixture.name() << ": " << parameter.name << " got a gradient PyTorch does not give";
     }
   }
-  for (const auto& [name, buffer] : fixture.with_prefix("buffer_after.")) {
-    EXPECT_CLOSE_TO_REFERENCE(module.buffer(name), buffer, rtol,
-                              fixture.name() + " buffer_after." + name);
+  // Training mode: the statistics PyTorch ended with; evaluation mode: the buffers untouched.
+  const nn::TensorList buffers_after =
+      fixture.train() ? fixture.with_prefix("buffer_after.") : nn::TensorList();
+  for (const auto& [name, buffer] : fixture.train() ? buffers_after : module.named_buffers()) {
+    EXPECT_CLOSE_TO_REFERENCE(fixture.train() ? module.buffer(name) : buffer,
+                              fixture.get((fixture.train() ? "buffer_after." : "param.") + name),
+                              rtol, fixture.name() + " buffer " + name);
   }
 }
 

@@ -7,6 +7,7 @@
 #include "autograd/ops.h"
 #include "core/error.h"
 #include "layers/init.h"
+#include "layers/module_list.h"
 
 namespace mg::nn {
 
@@ -202,9 +203,9 @@ Tensor BertLayer::forward(const Tensor& hidden, const Tensor& additive_mask) {
 }
 
 BertEncoder::BertEncoder(const BertConfig& config) : Module("BertEncoder") {
-  auto list = register_module("layer", std::make_shared<Module>("ModuleList"));
+  auto list = register_module("layer", std::make_shared<ModuleList>());
   for (std::int64_t i = 0; i < config.num_hidden_layers; ++i)
-    layer.push_back(list->register_module(std::to_string(i), std::make_shared<BertLayer>(config)));
+    layer.push_back(list->push_back(std::make_shared<BertLayer>(config)));
 }
 
 Tensor BertEncoder::forward(const Tensor& hidden, const Tensor& additive_mask) {

@@ -334,6 +334,9 @@ TEST(LayerErrors, ConvChecksRankAndChannels) {
                   "float32[1, 2, 8, 8]");
   EXPECT_MG_ERROR(Conv2d(Conv2dOptions(4, 6, 3).groups(4)), "Conv2d", "groups (4)");
   EXPECT_MG_ERROR(Conv2d(Conv2dOptions(4, 6, {3, 3, 3})), "Conv2d", "kernel_size", "[3, 3, 3]");
+  EXPECT_MG_ERROR(Conv3d(Conv3dOptions(4, 6, 3).stride({1, 2})), "Conv3d", "stride", "[1, 2]");
+  EXPECT_MG_ERROR(Conv2d(Conv2dOptions(4, 6, 3).padding(-1)), "Conv2d", "padding", "at least 0");
+  EXPECT_MG_ERROR(Conv2d(Conv2dOptions(4, 6, 3).dilation(0)), "Conv2d", "dilation");
 }
 
 TEST(LayerErrors, BatchNormChecksRankAndChannels) {

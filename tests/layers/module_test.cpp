@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "layers/batch_norm.h"
 #include "layers/init.h"
 #include "test_util.h"
 
@@ -105,7 +106,8 @@ TEST(Module, ToDtypeKeepsHandlesAndIntegerBuffers) {
 TEST(Module, ToAMissingDeviceFailsClearlyAndChangesNothing) {
   auto tree = std::make_shared<Tree>();
   EXPECT_MG_ERROR(tree->to(Device::cuda(99)), "CUDA");
-  EXPECT_TRUE(tree->first->weight.device().is_cpu());
+  for (const auto& [name, tensor] : tree->state_dict())
+    EXPECT_TRUE(tensor.device().is_cpu()) << name;
 }
 
 TEST(Module, StateDictRoundTripAndStrictErrors) {
@@ -129,6 +131,27 @@ TEST(Module, StateDictRoundTripAndStrictErrors) {
   EXPECT_EQ(report.unexpected, std::vector<std::string>{"third.weight"});
   EXPECT_EQ(report.mismatched.size(), 1u);
   EXPECT_EQ(target->second->weight.to_vector<float>(), source->second->weight.to_vector<float>());
+}
+
+TEST(Module, LoadStateDictRejectsDuplicateNames) {
+  auto tree = std::make_shared<Tree>();
+  TensorList state = tree->state_dict();
+  state.push_back(state.front());
+  EXPECT_MG_ERROR(tree->load_state_dict(state), "two entries named \"scale\"");
+}
+
+TEST(Module, BatchNormCheckpointsWithoutTheCounterLoad) {
+  // Files from PyTorch before 0.4.1 lack num_batches_tracked; PyTorch loads them with 0.
+  BatchNorm2d source(3), target(3);
+  init::normal_(source.running_mean, 0, 1);
+  fill_(target.num_batches_tracked, 7.0);
+  TensorList state = source.state_dict();
+  std::erase_if(state, [](const auto& entry) { return entry.first == "num_batches_tracked"; });
+  EXPECT_TRUE(target.load_state_dict(state).ok());
+  EXPECT_EQ(target.num_batches_tracked.item<std::int64_t>(), 0);
+  EXPECT_EQ(target.running_mean.to_vector<float>(), source.running_mean.to_vector<float>());
+  state.erase(state.begin());  // weight: still required
+  EXPECT_MG_ERROR(target.load_state_dict(state), "missing: weight");
 }
 
 TEST(Module, SaveAndLoadThroughSafetensors) {

@@ -55,17 +55,18 @@ TEST(ParityI3d, TrainLogitsGradientsAndRunningStatisticsFloat64) {
   EXPECT_CLOSE_TO_REFERENCE(logits, fixture.get("output.0"), 1e-4, "output.0");
   backward(sum(mul(logits, fixture.get("cotangent.0"))));
   EXPECT_CLOSE_TO_REFERENCE(inputs[0].grad(), fixture.get("grad.input.0"), 1e-4, "grad.input.0");
-  int vanishing = 0;
+  std::vector<std::string> vanishing;
   for (const auto& parameter : model->named_parameters()) {
     const Tensor& expected = fixture.get("grad.param." + parameter.name);
     if (max(abs(expected)).item<double>() < 1e-12) {
-      ++vanishing;
+      vanishing.push_back(parameter.name);
       EXPECT_LT(max(abs(parameter.tensor.grad())).item<double>(), 1e-12) << parameter.name;
       continue;
     }
     EXPECT_CLOSE_TO_REFERENCE(parameter.tensor.grad(), expected, 1e-4, parameter.name);
   }
-  EXPECT_LE(vanishing, 4);  // the exception, not the rule
+  // Measured on this fixture: two of the four branches that feed MaxPool3d_4a.
+  EXPECT_EQ(vanishing, (std::vector<std::string>{"Mixed_3c.b1b.bn.bias", "Mixed_3c.b2b.bn.bias"}));
   for (const auto& [name, buffer] : fixture.with_prefix("buffer_after."))
     EXPECT_CLOSE_TO_REFERENCE(model->buffer(name), buffer, 1e-4, "buffer_after." + name);
 }
