@@ -17,7 +17,7 @@ The fixture is committed, so the tests need neither transformers nor PyTorch.
 
 import torch
 
-from reference.common import case
+from reference.common import MissingDependency, case
 
 
 def _perturb(module, scale=0.1):
@@ -135,7 +135,7 @@ def bert_tiny():
     try:
         import transformers
     except ImportError as error:
-        raise SystemExit("bert_tiny needs transformers: see tools/reference/attention.py") from error
+        raise MissingDependency("bert_tiny needs transformers: see tools/reference/attention.py") from error
     config = transformers.BertConfig(vocab_size=100, hidden_size=32, num_hidden_layers=2,
                                      num_attention_heads=4, intermediate_size=64,
                                      max_position_embeddings=16, return_dict=False)

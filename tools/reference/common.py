@@ -35,6 +35,10 @@ _DTYPES = {
 }
 
 
+class MissingDependency(Exception):
+    """Raised by a case whose reference library (e.g. transformers) is not installed."""
+
+
 def case(name, large=False):
     """Registers a function that returns (module, inputs, config[, train]) as fixture `name`."""
 

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from reference.attention import _perturb
-from reference.common import case
+from reference.common import MissingDependency, case
 from reference.resnet import ConcatFusion, reduced_resnet
 
 
@@ -39,7 +39,7 @@ def text_image_classifier():
     try:
         import transformers
     except ImportError as error:
-        raise SystemExit("text_image_classifier needs transformers: see "
+        raise MissingDependency("text_image_classifier needs transformers: see "
                          "tools/reference/attention.py") from error
     config = transformers.BertConfig(vocab_size=100, hidden_size=32, num_hidden_layers=2,
                                      num_attention_heads=4, intermediate_size=64,
