@@ -178,6 +178,26 @@ TEST(Conv, MatchesDirectLoopsWinograd) {
   check_conv({{3, 16, 40, 40}, {16, 16, 3, 3}, {{1}, {1}, {1}, 1}, false}, kFloat64, 1e-9);
 }
 
+TEST(Conv, MatchesDirectLoopsWithDeadTaps) {
+  // Maps about as small as the kernel: taps that only meet padding are cropped off, and their
+  // weight gradient is zero. What is left of a 3×3 kernel on 1×1 maps is fully connected.
+  const std::vector<Case> cases = {
+      // 1×1 map, 3×3 kernel, padding 1: only the centre tap is live (ResNet-18's layer4 at 32×32)
+      {{3, 5, 1, 1}, {4, 5, 3, 3}, {{1}, {1}, {1}, 1}, true},
+      // a 1×1 kernel on 1×1 maps is a fully connected layer
+      {{4, 6, 1, 1}, {5, 6, 1, 1}, {{1}, {0}, {1}, 1}, true},
+      // 2×2 map, stride 2: the last two taps of each dim
+      {{3, 4, 2, 2}, {6, 4, 3, 3}, {{2}, {1}, {1}, 1}, false},
+      // cropped in one dim only, groups, dilation
+      {{2, 4, 1, 5}, {4, 2, 3, 3}, {{1}, {2, 1}, {2, 1}, 2}, true},
+      // taps 1..3 of a 5-wide kernel: padding 1 is left on each side
+      {{2, 3, 2, 2}, {2, 3, 5, 3}, {{1}, {2, 1}, {1}, 1}, true},
+  };
+  for (const Case& c : cases) check_conv(c, kFloat64, 1e-9);
+  for (const Case& c : cases) check_conv(c, kFloat32, 1e-4);
+  check_conv({{2, 3, 1, 1, 1}, {2, 3, 3, 3, 3}, {{1}, {1}, {1}, 1}, true}, kFloat64, 1e-9);
+}
+
 TEST(Conv, WinogradOnlyWithEnoughTiles) {
   // With few tiles of 2×2 outputs for the channels, Winograd's 16 transformed weight matrices
   // cost more than they save: [1, 512, 7, 7] has 16 tiles, 512 / 16 are needed, and would
