@@ -514,6 +514,9 @@ TEST(Pool, MatchesDirectLoops) {
   check_pool({1, 2, 5, 5}, {{2}, {2}, {1}, true, true});         // last window dropped
   check_pool({2, 2, 4, 5, 6}, {{2, 3, 2}, {1, 2, 2}, {1, 1, 0}, false, true});
   check_pool({2, 2, 5, 5, 5}, {{3}, {2}, {1}, true, false});
+  // Rows narrower than the kernel: some kernel offsets meet no input at all.
+  check_pool({1, 2, 3, 1}, {{3}, {1}, {1}, false, true});
+  check_pool({1, 2, 4, 2}, {{3}, {3}, {1}, true, true});
 }
 
 TEST(Pool, TwoThreadsMatchOne) {
