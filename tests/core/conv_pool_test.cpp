@@ -174,8 +174,10 @@ TEST(Conv, MatchesDirectLoopsWinograd) {
   };
   for (const Case& c : cases) check_conv(c, kFloat64, 1e-9);
   for (const Case& c : cases) check_conv(c, kFloat32, 1e-4);
-  // More tiles than one block holds.
+  // More tiles than one block holds: on wide planes (gathered a tile row at a time), and on
+  // narrow ones (gathered through a table), where the second block starts inside a sample.
   check_conv({{3, 16, 40, 40}, {16, 16, 3, 3}, {{1}, {1}, {1}, 1}, false}, kFloat64, 1e-9);
+  check_conv({{22, 16, 14, 14}, {16, 16, 3, 3}, {{1}, {1}, {1}, 1}, true}, kFloat64, 1e-9);
 }
 
 TEST(Conv, MatchesDirectLoopsWithDeadTaps) {
