@@ -180,6 +180,24 @@ TEST(Conv, MatchesDirectLoopsWinograd) {
   check_conv({{22, 16, 14, 14}, {16, 16, 3, 3}, {{1}, {1}, {1}, 1}, true}, kFloat64, 1e-9);
 }
 
+TEST(Conv, MatchesDirectLoopsOnSmallPlanes) {
+  // Output planes of at most 64 positions with at least 16 input channels per group: im2col and
+  // col2im go through a table of offsets (strides, large padding, dilation, groups, 3-D).
+  const std::vector<Case> cases = {
+      {{3, 16, 8, 8}, {8, 16, 3, 3}, {{2}, {1}, {1}, 1}, true},
+      {{3, 16, 8, 8}, {8, 16, 1, 1}, {{2}, {0}, {1}, 1}, false},
+      {{2, 32, 5, 7}, {6, 16, 2, 3}, {{1, 2}, {2, 1}, {2, 1}, 2}, true},
+      {{2, 16, 4, 5, 5}, {4, 16, 2, 3, 3}, {{2}, {1}, {1}, 1}, true},
+  };
+  for (const Case& c : cases) check_conv(c, kFloat64, 1e-9);
+  for (const Case& c : cases) check_conv(c, kFloat32, 1e-4);
+  // One sample with enough work for two threads: they split the rows of the same plane.
+  const int threads = get_num_threads();
+  set_num_threads(2);
+  check_conv({{1, 192, 16, 16}, {192, 192, 3, 3}, {{2}, {1}, {1}, 1}, false}, kFloat64, 1e-9);
+  set_num_threads(threads);
+}
+
 TEST(Conv, MatchesDirectLoopsWithDeadTaps) {
   // Maps about as small as the kernel: taps that only meet padding are cropped off, and their
   // weight gradient is zero. What is left of a 3×3 kernel on 1×1 maps is fully connected.
