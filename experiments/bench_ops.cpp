@@ -106,6 +106,19 @@ const mg::bench::Rows& rows() {
       {"conv2d fwd+bwd stage3 8x256x14x14", [] { return conv(8, 256, 256, 14, 14, 3, 1, 1); }},
       {"conv2d fwd+bwd stage4 8x512x7x7", [] { return conv(8, 512, 512, 7, 7, 3, 1, 1); }},
       {"conv2d fwd+bwd stem 8x1x257x188", [] { return conv(8, 1, 64, 257, 188, 7, 2, 3); }},
+      {"conv2d fwd+bwd cifar stem 64x3x32x32", [] { return conv(64, 3, 64, 32, 32, 7, 2, 3); }},
+      {"conv2d fwd+bwd cifar l1 64x64x8x8", [] { return conv(64, 64, 64, 8, 8, 3, 1, 1); }},
+      {"conv2d fwd+bwd cifar l2 s2 64x64x8x8", [] { return conv(64, 64, 128, 8, 8, 3, 2, 1); }},
+      {"conv2d fwd+bwd cifar l2 ds1x1 64x64x8x8", [] { return conv(64, 64, 128, 8, 8, 1, 2, 0); }},
+      {"conv2d fwd+bwd cifar l2 64x128x4x4", [] { return conv(64, 128, 128, 4, 4, 3, 1, 1); }},
+      {"conv2d fwd+bwd cifar l3 s2 64x128x4x4", [] { return conv(64, 128, 256, 4, 4, 3, 2, 1); }},
+      {"conv2d fwd+bwd cifar l3 64x256x2x2", [] { return conv(64, 256, 256, 2, 2, 3, 1, 1); }},
+      {"conv2d fwd+bwd cifar l4 s2 64x256x2x2", [] { return conv(64, 256, 512, 2, 2, 3, 2, 1); }},
+      {"conv2d fwd+bwd cifar l4 64x512x1x1", [] { return conv(64, 512, 512, 1, 1, 3, 1, 1); }},
+      {"max_pool2d 3x3s2 fwd+bwd 64x64x16x16",
+       [] {
+         return max_pool({64, 64, 16, 16});
+       }},
       {"softmax+cross_entropy fwd+bwd 64x1000", [] { return softmax_cross_entropy(64, 1000); }},
       {"layer_norm fwd+bwd 16x64x256",
        [] {

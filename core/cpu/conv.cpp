@@ -3,11 +3,13 @@
 #include <algorithm>
 
 #include "core/cpu/blas.h"
+#include "core/cpu/conv_taps.h"
 #include "core/cpu/cpu_backend.h"
 #include "core/cpu/im2col.h"
 #include "core/cpu/parallel.h"
 #include "core/cpu/winograd.h"
 #include "core/cpu/workspace.h"
+#include "core/creation.h"
 
 namespace mg::cpu {
 
@@ -181,10 +183,30 @@ void forward_by_im2col(const ConvGeometry& g, const T* x, const T* weight, const
   });
 }
 
-// Winograd where it applies, im2col everywhere else.
+// A pointwise convolution of 1×1 planes without groups is a fully connected layer: x is an
+// [N, C_in] matrix, the output [N, C_out] and the weight [C_out, C_in]; one GEMM per product
+// spares the per-sample im2col and packing (a third of [64, 512, 1, 1] ⊛ [512, 512, 1, 1]).
+bool fully_connected(const ConvGeometry& g) {
+  return g.pointwise() && g.in_plane() == 1 && g.groups == 1;
+}
+
+template <typename T>
+void forward_fully_connected(const ConvGeometry& g, const T* x, const T* weight, const T* bias,
+                             T* out) {
+  const std::int64_t n = g.batch, c_in = g.in_channels, c_out = g.out_channels;
+  blas::parallel_gemm(g.useful_threads(), false, true, n, c_out, c_in, x, c_in, weight, c_in, T(0),
+                      out, c_out);
+  if (bias == nullptr) return;
+  for (std::int64_t i = 0; i < n; ++i) {
+    for (std::int64_t c = 0; c < c_out; ++c) out[i * c_out + c] += bias[c];
+  }
+}
+
+// Fully connected where it applies, then Winograd, then im2col everywhere else.
 template <typename T>
 void convolution_forward(const ConvGeometry& g, const T* x, const T* weight, const T* bias,
                          T* out) {
+  if (fully_connected(g)) return forward_fully_connected(g, x, weight, bias, out);
   if (winograd_applies(g)) return winograd_conv(g, x, weight, bias, out);
   forward_by_im2col(g, x, weight, bias, out);
 }
@@ -355,6 +377,20 @@ void grad_bias_by_sum(const ConvGeometry& g, const T* grad_out, T* grad_bias) {
 template <typename T>
 void convolution_backward(const ConvGeometry& g, const T* grad_out, const T* x, const T* weight,
                           T* grad_x, T* grad_weight, T* grad_bias) {
+  if (fully_connected(g)) {
+    const std::int64_t n = g.batch, c_in = g.in_channels, c_out = g.out_channels;
+    const int threads = g.useful_threads();
+    if (grad_x != nullptr) {
+      blas::parallel_gemm(threads, false, false, n, c_in, c_out, grad_out, c_out, weight, c_in,
+                          T(0), grad_x, c_in);
+    }
+    if (grad_weight != nullptr) {
+      blas::parallel_gemm(threads, true, false, c_out, c_in, n, grad_out, c_out, x, c_in, T(0),
+                          grad_weight, c_in);
+    }
+    if (grad_bias != nullptr) grad_bias_by_sum(g, grad_out, grad_bias);
+    return;
+  }
   const Plan plan = make_plan(g, sizeof(T));
   if (grad_x != nullptr) {
     if (g.has_transposed() && !plan.direct) {
@@ -383,9 +419,16 @@ T* data_or_null(const Tensor& t) {
 void CpuBackend::conv(const Tensor& x, const Tensor& weight, const Tensor& bias,
                       const ConvParams& params, const Tensor& out) {
   const ConvGeometry geometry(x, weight, params, out);
+  const TapWindow taps = live_taps(geometry);
   visit_floating(x.dtype(), "conv", [&](auto zero) {
     using T = decltype(zero);
-    convolution_forward<T>(geometry, data_or_null<T>(x), data_or_null<T>(weight),
+    if (!taps.crops(geometry)) {
+      return convolution_forward<T>(geometry, data_or_null<T>(x), data_or_null<T>(weight),
+                                    data_or_null<T>(bias), data_or_null<T>(out));
+    }
+    const Tensor cropped = empty({cropped_kernel_numel(geometry, taps)}, weight.options());
+    crop_kernel(geometry, taps, data_or_null<T>(weight), data_or_null<T>(cropped));
+    convolution_forward<T>(taps.crop(geometry), data_or_null<T>(x), data_or_null<T>(cropped),
                            data_or_null<T>(bias), data_or_null<T>(out));
   });
 }
@@ -394,11 +437,25 @@ void CpuBackend::conv_backward(const Tensor& grad_out, const Tensor& x, const Te
                                const ConvParams& params, const Tensor& grad_x,
                                const Tensor& grad_weight, const Tensor& grad_bias) {
   const ConvGeometry geometry(x, weight, params, grad_out);
+  const TapWindow taps = live_taps(geometry);
   visit_floating(x.dtype(), "conv_backward", [&](auto zero) {
     using T = decltype(zero);
-    convolution_backward<T>(geometry, data_or_null<T>(grad_out), data_or_null<T>(x),
-                            data_or_null<T>(weight), data_or_null<T>(grad_x),
-                            data_or_null<T>(grad_weight), data_or_null<T>(grad_bias));
+    if (!taps.crops(geometry)) {
+      return convolution_backward<T>(geometry, data_or_null<T>(grad_out), data_or_null<T>(x),
+                                     data_or_null<T>(weight), data_or_null<T>(grad_x),
+                                     data_or_null<T>(grad_weight), data_or_null<T>(grad_bias));
+    }
+    const Shape kernel_shape{cropped_kernel_numel(geometry, taps)};
+    const Tensor cropped = empty(kernel_shape, weight.options());
+    const Tensor cropped_grad =
+        grad_weight.defined() ? empty(kernel_shape, weight.options()) : Tensor();
+    crop_kernel(geometry, taps, data_or_null<T>(weight), data_or_null<T>(cropped));
+    convolution_backward<T>(taps.crop(geometry), data_or_null<T>(grad_out), data_or_null<T>(x),
+                            data_or_null<T>(cropped), data_or_null<T>(grad_x),
+                            data_or_null<T>(cropped_grad), data_or_null<T>(grad_bias));
+    if (grad_weight.defined()) {
+      uncrop_kernel(geometry, taps, data_or_null<T>(cropped_grad), data_or_null<T>(grad_weight));
+    }
   });
 }
 

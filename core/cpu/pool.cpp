@@ -139,6 +139,42 @@ double element_count(const Window& wd, const Window& wh, const Window& ww) {
   return static_cast<double>((wd.end - wd.begin) * (wh.end - wh.begin) * (ww.end - ww.begin));
 }
 
+// Max pooling of one output row: for each kernel offset along the width, all the outputs of the
+// row compare their element at that offset at once. The loop over outputs has no branches and
+// vectorizes; compared element by element, window by window, the comparison was a coin flip on
+// real data, and mispredicting it took 85% of the time of [64, 64, 16, 16] 3×3 stride-2 pooling
+// forward and backward (9.3 ms against PyTorch's 7.9 on one thread).
+template <typename T>
+void max_pool_row(const PoolGeometry& g, const T* p, const Window& wd, const Window& wh, T* best,
+                  std::int64_t* where) {
+  const std::int64_t width = g.out[2], stride = g.stride[2], pad = g.padding[2];
+  // As PyTorch: NaN wins, and a window of -inf reports its first element.
+  for (std::int64_t ow = 0; ow < width; ++ow) {
+    best[ow] = -std::numeric_limits<T>::infinity();
+    where[ow] = (wd.begin * g.in[1] + wh.begin) * g.in[2] + pool_window(g, 2, ow).begin;
+  }
+  for (std::int64_t d = wd.begin; d < wd.end; ++d) {
+    for (std::int64_t h = wh.begin; h < wh.end; ++h) {
+      const std::int64_t row = (d * g.in[1] + h) * g.in[2];
+      for (std::int64_t kw = 0; kw < g.kernel[2]; ++kw) {
+        // Outputs whose element at offset kw is inside the input: 0 <= ow·stride - pad + kw < in.
+        const std::int64_t first = std::max<std::int64_t>(0, (pad - kw + stride - 1) / stride);
+        const std::int64_t reach = g.in[2] - 1 + pad - kw;
+        const std::int64_t last = reach < 0 ? 0 : std::min(width, reach / stride + 1);
+        const std::int64_t offset = row + kw - pad;
+#pragma omp simd
+        for (std::int64_t ow = first; ow < last; ++ow) {
+          const std::int64_t at = offset + ow * stride;
+          const T v = p[at];
+          const bool take = (v > best[ow]) | (v != v);
+          best[ow] = take ? v : best[ow];
+          where[ow] = take ? at : where[ow];
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 void CpuBackend::max_pool(const Tensor& x, const PoolParams& params, const Tensor& out,
@@ -149,29 +185,20 @@ void CpuBackend::max_pool(const Tensor& x, const PoolParams& params, const Tenso
     const T* in = data<T>(x);
     T* values = data<T>(out);
     std::int64_t* where = data<std::int64_t>(indices);
-    for_each_window(g, pool_window,
-                    [&](std::int64_t plane, std::int64_t index, const Window& wd, const Window& wh,
-                        const Window& ww) {
-                      const T* p = in + plane * g.in_plane();
-                      // As PyTorch: NaN wins, and a window of -inf reports its first element.
-                      T best = -std::numeric_limits<T>::infinity();
-                      std::int64_t best_index =
-                          (wd.begin * g.in[1] + wh.begin) * g.in[2] + ww.begin;
-                      for (std::int64_t d = wd.begin; d < wd.end; ++d) {
-                        for (std::int64_t h = wh.begin; h < wh.end; ++h) {
-                          const std::int64_t row = (d * g.in[1] + h) * g.in[2];
-                          for (std::int64_t w = ww.begin; w < ww.end; ++w) {
-                            const T v = p[row + w];
-                            if (v > best || std::isnan(v)) {
-                              best = v;
-                              best_index = row + w;
-                            }
-                          }
-                        }
-                      }
-                      values[plane * g.out_plane() + index] = best;
-                      where[plane * g.out_plane() + index] = best_index;
-                    });
+    const std::int64_t grain =
+        std::max<std::int64_t>(1, kParallelGrain / std::max<std::int64_t>(1, g.out_plane()));
+    parallel_for(0, g.planes, grain, [&](std::int64_t begin, std::int64_t end) {
+      for (std::int64_t plane = begin; plane < end; ++plane) {
+        std::int64_t index = plane * g.out_plane();
+        for (std::int64_t od = 0; od < g.out[0]; ++od) {
+          const Window wd = pool_window(g, 0, od);
+          for (std::int64_t oh = 0; oh < g.out[1]; ++oh, index += g.out[2]) {
+            max_pool_row(g, in + plane * g.in_plane(), wd, pool_window(g, 1, oh), values + index,
+                         where + index);
+          }
+        }
+      }
+    });
   });
 }
 

@@ -174,8 +174,48 @@ TEST(Conv, MatchesDirectLoopsWinograd) {
   };
   for (const Case& c : cases) check_conv(c, kFloat64, 1e-9);
   for (const Case& c : cases) check_conv(c, kFloat32, 1e-4);
-  // More tiles than one block holds.
+  // More tiles than one block holds: on wide planes (gathered a tile row at a time), and on
+  // narrow ones (gathered through a table), where the second block starts inside a sample.
   check_conv({{3, 16, 40, 40}, {16, 16, 3, 3}, {{1}, {1}, {1}, 1}, false}, kFloat64, 1e-9);
+  check_conv({{22, 16, 14, 14}, {16, 16, 3, 3}, {{1}, {1}, {1}, 1}, true}, kFloat64, 1e-9);
+}
+
+TEST(Conv, MatchesDirectLoopsOnSmallPlanes) {
+  // Output planes of at most 64 positions with at least 16 input channels per group: im2col and
+  // col2im go through a table of offsets (strides, large padding, dilation, groups, 3-D).
+  const std::vector<Case> cases = {
+      {{3, 16, 8, 8}, {8, 16, 3, 3}, {{2}, {1}, {1}, 1}, true},
+      {{3, 16, 8, 8}, {8, 16, 1, 1}, {{2}, {0}, {1}, 1}, false},
+      {{2, 32, 5, 7}, {6, 16, 2, 3}, {{1, 2}, {2, 1}, {2, 1}, 2}, true},
+      {{2, 16, 4, 5, 5}, {4, 16, 2, 3, 3}, {{2}, {1}, {1}, 1}, true},
+  };
+  for (const Case& c : cases) check_conv(c, kFloat64, 1e-9);
+  for (const Case& c : cases) check_conv(c, kFloat32, 1e-4);
+  // One sample with enough work for two threads: they split the rows of the same plane.
+  const int threads = get_num_threads();
+  set_num_threads(2);
+  check_conv({{1, 192, 16, 16}, {192, 192, 3, 3}, {{2}, {1}, {1}, 1}, false}, kFloat64, 1e-9);
+  set_num_threads(threads);
+}
+
+TEST(Conv, MatchesDirectLoopsWithDeadTaps) {
+  // Maps about as small as the kernel: taps that only meet padding are cropped off, and their
+  // weight gradient is zero. What is left of a 3×3 kernel on 1×1 maps is fully connected.
+  const std::vector<Case> cases = {
+      // 1×1 map, 3×3 kernel, padding 1: only the centre tap is live (ResNet-18's layer4 at 32×32)
+      {{3, 5, 1, 1}, {4, 5, 3, 3}, {{1}, {1}, {1}, 1}, true},
+      // a 1×1 kernel on 1×1 maps is a fully connected layer
+      {{4, 6, 1, 1}, {5, 6, 1, 1}, {{1}, {0}, {1}, 1}, true},
+      // 2×2 map, stride 2: the last two taps of each dim
+      {{3, 4, 2, 2}, {6, 4, 3, 3}, {{2}, {1}, {1}, 1}, false},
+      // cropped in one dim only, groups, dilation
+      {{2, 4, 1, 5}, {4, 2, 3, 3}, {{1}, {2, 1}, {2, 1}, 2}, true},
+      // taps 1..3 of a 5-wide kernel: padding 1 is left on each side
+      {{2, 3, 2, 2}, {2, 3, 5, 3}, {{1}, {2, 1}, {1}, 1}, true},
+  };
+  for (const Case& c : cases) check_conv(c, kFloat64, 1e-9);
+  for (const Case& c : cases) check_conv(c, kFloat32, 1e-4);
+  check_conv({{2, 3, 1, 1, 1}, {2, 3, 3, 3, 3}, {{1}, {1}, {1}, 1}, true}, kFloat64, 1e-9);
 }
 
 TEST(Conv, WinogradOnlyWithEnoughTiles) {
@@ -494,6 +534,9 @@ TEST(Pool, MatchesDirectLoops) {
   check_pool({1, 2, 5, 5}, {{2}, {2}, {1}, true, true});         // last window dropped
   check_pool({2, 2, 4, 5, 6}, {{2, 3, 2}, {1, 2, 2}, {1, 1, 0}, false, true});
   check_pool({2, 2, 5, 5, 5}, {{3}, {2}, {1}, true, false});
+  // Rows narrower than the kernel: some kernel offsets meet no input at all.
+  check_pool({1, 2, 3, 1}, {{3}, {1}, {1}, false, true});
+  check_pool({1, 2, 4, 2}, {{3}, {3}, {1}, true, true});
 }
 
 TEST(Pool, TwoThreadsMatchOne) {

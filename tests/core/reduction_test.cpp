@@ -1,3 +1,4 @@
+#include <array>
 #include <cmath>
 #include <limits>
 
@@ -120,6 +121,29 @@ TEST(Matmul, BatchesOfSmallMatricesMatchOneByOne) {
   for (std::int64_t i : {0, 17, 36}) {
     EXPECT_TRUE(allclose(select(out, 0, i), mm(select(a, 0, i), select(b, 0, i)), 1e-12, 1e-12));
   }
+}
+
+// Above 2^18 multiply-adds one GEMM is split over the OpenMP threads, by rows of the output when
+// it is taller than wide, by columns otherwise; every split must match a naive loop.
+TEST(Matmul, GemmsSplitOverThreadsMatchNaiveLoop) {
+  const int threads = get_num_threads();
+  set_num_threads(3);
+  Generator g(5);
+  for (const auto& [m, n, k] :
+       {std::array<std::int64_t, 3>{301, 97, 64}, std::array<std::int64_t, 3>{67, 203, 80}}) {
+    const Tensor a = randn({k, m}, kFloat64, &g), b = randn({n, k}, kFloat64, &g);
+    const Tensor out = matmul(t(a), t(b));  // both operands transposed
+    const Tensor batched = matmul(expand(reshape(t(a), {1, m, k}), {2, m, k}), t(b));
+    const auto* pa = static_cast<const double*>(a.raw_data());
+    const auto* pb = static_cast<const double*>(b.raw_data());
+    std::vector<double> expected(m * n, 0.0);
+    for (std::int64_t i = 0; i < m; ++i)
+      for (std::int64_t j = 0; j < n; ++j)
+        for (std::int64_t p = 0; p < k; ++p) expected[i * n + j] += pa[p * m + i] * pb[j * k + p];
+    expect_values(out, expected, {m, n}, 1e-10);
+    expect_values(select(batched, 0, 1), expected, {m, n}, 1e-10);
+  }
+  set_num_threads(threads);
 }
 
 TEST(Matmul, Errors) {
