@@ -35,6 +35,16 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   check_defined("matmul", b, "second operand");
   MG_CHECK(a.dim() >= 1 && b.dim() >= 1, "matmul: 0-d operands are not supported, got ",
            describe(a), " and ", describe(b));
+  if (a.dim() >= 3 && b.dim() == 2) {
+    // [..., n, k] × [k, m]: fold the batch dims into the rows, as PyTorch does, so forward and
+    // both gradients are one GEMM each instead of one per batch entry followed (for b's gradient)
+    // by a sum over the batch.
+    Shape rows_shape = a.shape();
+    rows_shape.pop_back();
+    const Tensor out = matmul_nd(reshape(a, {numel(rows_shape), a.size(-1)}), b);
+    rows_shape.push_back(b.size(1));
+    return reshape(out, rows_shape);
+  }
   Tensor out = matmul_nd(a.dim() == 1 ? unsqueeze(a, 0) : a, b.dim() == 1 ? unsqueeze(b, -1) : b);
   if (b.dim() == 1) out = squeeze(out, -1);
   if (a.dim() == 1) out = squeeze(out, a.dim() == 1 && b.dim() == 1 ? -1 : -2);

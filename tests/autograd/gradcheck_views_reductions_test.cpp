@@ -115,6 +115,11 @@ TEST(GradcheckLinalg, MatmulShapes) {
                    {transposed_leaf({2, 3, 4}, 16), transposed_leaf({2, 4, 5}, 17)});
   EXPECT_GRADCHECK([](const Inputs& in) { return linear(in[0], in[1], in[2]); },
                    {leaf({5, 3}, 18), leaf({2, 3}, 19), leaf({2}, 20)});
+  // N-d × 2-d folds the batch into the rows: contiguous, and a transposed (copied) input.
+  EXPECT_GRADCHECK([](const Inputs& in) { return matmul(in[0], in[1]); },
+                   {leaf({2, 3, 2, 4}, 21), leaf({4, 3}, 22)});
+  EXPECT_GRADCHECK([](const Inputs& in) { return linear(in[0], in[1], in[2]); },
+                   {transposed_leaf({2, 3, 4}, 23), leaf({2, 4}, 24), leaf({2}, 25)});
 }
 
 TEST(Gradcheck, LargeInputsUseRandomProjections) {
