@@ -85,6 +85,25 @@ TEST(Elementwise, UnaryFunctions) {
   expect_values(clamp(x, std::nullopt, 0.0), {-2, -0.5, 0, 0}, {4});
 }
 
+// float32 GELU and its gradient use a rational erf (core/cpu/fast_erf.h) instead of std::erf.
+TEST(Elementwise, Float32GeluMatchesTheExactFormula) {
+  const Tensor x64 = linspace(-7, 7, 20001, kFloat64);
+  const Tensor x32 = to(x64, kFloat32);
+  const auto exact = gelu(to(x32, kFloat64)).to_vector<double>();
+  const auto fast = gelu(x32).to_vector<double>();
+  const auto exact_grad =
+      native::binary(BinaryOp::GeluErfBackward, ones_like(x64), to(x32, kFloat64))
+          .to_vector<double>();
+  const auto fast_grad =
+      native::binary(BinaryOp::GeluErfBackward, ones_like(x32), x32).to_vector<double>();
+  const auto xs = x32.to_vector<double>();
+  for (std::size_t i = 0; i < xs.size(); ++i) {
+    const double scale = std::max(1.0, std::abs(xs[i]));
+    ASSERT_NEAR(fast[i], exact[i], 1e-6 * scale) << "gelu at " << xs[i];
+    ASSERT_NEAR(fast_grad[i], exact_grad[i], 2e-6) << "gelu' at " << xs[i];
+  }
+}
+
 TEST(Elementwise, NaNPropagates) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const Tensor x = tensor({nan, 1}, {}, kFloat64);
