@@ -1,8 +1,8 @@
 #include "core/allocator.h"
 
+#include <malloc.h>
 #include <algorithm>
 #include <atomic>
-#include <malloc.h>
 
 #include <cstdint>
 #include <cstdlib>

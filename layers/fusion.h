@@ -35,6 +35,14 @@
 // heads.m; with every other head no head parameter belongs to a modality (only its encoder).
 namespace mg::nn {
 
+// What every multimodal classifier returns: the fused logits, each modality's logits (from its
+// fusion head, see above) and each modality's encoder features, in the model's modality order.
+struct MultimodalOutput {
+  Tensor logits;                        // [B, C]
+  std::vector<Tensor> modality_logits;  // M tensors [B, C]
+  std::vector<Tensor> features;         // M tensors [B, d_m]
+};
+
 struct FusionOutput {
   Tensor logits;                        // [B, C]
   std::vector<Tensor> modality_logits;  // M tensors [B, C], in modality order

@@ -16,32 +16,22 @@ const Tensor& checked(const Module& module, const Tensor& input, std::int64_t sp
 
 }  // namespace
 
-Tensor MaxPool2d::forward(const Tensor& input) {
-  return max_pool2d(checked(*this, input, 2), options_.kernel_size, options_.stride,
-                    options_.padding, options_.ceil_mode);
+Tensor PoolNd::forward(const Tensor& input) {
+  const Tensor& x = checked(*this, input, spatial_dims_);
+  const PoolOptions& o = options_;
+  if (kind_ == Kind::Max) {
+    return spatial_dims_ == 2 ? max_pool2d(x, o.kernel_size, o.stride, o.padding, o.ceil_mode)
+                              : max_pool3d(x, o.kernel_size, o.stride, o.padding, o.ceil_mode);
+  }
+  return spatial_dims_ == 2
+             ? avg_pool2d(x, o.kernel_size, o.stride, o.padding, o.ceil_mode, o.count_include_pad)
+             : avg_pool3d(x, o.kernel_size, o.stride, o.padding, o.ceil_mode, o.count_include_pad);
 }
 
-Tensor MaxPool3d::forward(const Tensor& input) {
-  return max_pool3d(checked(*this, input, 3), options_.kernel_size, options_.stride,
-                    options_.padding, options_.ceil_mode);
-}
-
-Tensor AvgPool2d::forward(const Tensor& input) {
-  return avg_pool2d(checked(*this, input, 2), options_.kernel_size, options_.stride,
-                    options_.padding, options_.ceil_mode, options_.count_include_pad);
-}
-
-Tensor AvgPool3d::forward(const Tensor& input) {
-  return avg_pool3d(checked(*this, input, 3), options_.kernel_size, options_.stride,
-                    options_.padding, options_.ceil_mode, options_.count_include_pad);
-}
-
-Tensor AdaptiveAvgPool2d::forward(const Tensor& input) {
-  return adaptive_avg_pool2d(checked(*this, input, 2), output_size_);
-}
-
-Tensor AdaptiveAvgPool3d::forward(const Tensor& input) {
-  return adaptive_avg_pool3d(checked(*this, input, 3), output_size_);
+Tensor AdaptiveAvgPoolNd::forward(const Tensor& input) {
+  const Tensor& x = checked(*this, input, spatial_dims_);
+  return spatial_dims_ == 2 ? adaptive_avg_pool2d(x, output_size_)
+                            : adaptive_avg_pool3d(x, output_size_);
 }
 
 }  // namespace mg::nn

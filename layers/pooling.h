@@ -17,60 +17,69 @@ struct PoolOptions {
   bool count_include_pad = true;  // average pooling only
 };
 
-class MaxPool2d : public Module {
+// Max or average pooling over `spatial_dims` dims; the classes below only name the variant.
+class PoolNd : public Module {
  public:
-  explicit MaxPool2d(PoolOptions options) : Module("MaxPool2d"), options_(std::move(options)) {}
   Tensor forward(const Tensor& input) override;
+  const PoolOptions& options() const { return options_; }
+
+ protected:
+  enum class Kind { Max, Average };
+  PoolNd(const char* type_name, Kind kind, std::int64_t spatial_dims, PoolOptions options)
+      : Module(type_name), kind_(kind), spatial_dims_(spatial_dims), options_(std::move(options)) {}
 
  private:
+  Kind kind_;
+  std::int64_t spatial_dims_;
   PoolOptions options_;
 };
 
-class MaxPool3d : public Module {
+class MaxPool2d : public PoolNd {
  public:
-  explicit MaxPool3d(PoolOptions options) : Module("MaxPool3d"), options_(std::move(options)) {}
-  Tensor forward(const Tensor& input) override;
-
- private:
-  PoolOptions options_;
+  explicit MaxPool2d(PoolOptions options) : PoolNd("MaxPool2d", Kind::Max, 2, std::move(options)) {}
 };
 
-class AvgPool2d : public Module {
+class MaxPool3d : public PoolNd {
  public:
-  explicit AvgPool2d(PoolOptions options) : Module("AvgPool2d"), options_(std::move(options)) {}
-  Tensor forward(const Tensor& input) override;
-
- private:
-  PoolOptions options_;
+  explicit MaxPool3d(PoolOptions options) : PoolNd("MaxPool3d", Kind::Max, 3, std::move(options)) {}
 };
 
-class AvgPool3d : public Module {
+class AvgPool2d : public PoolNd {
  public:
-  explicit AvgPool3d(PoolOptions options) : Module("AvgPool3d"), options_(std::move(options)) {}
-  Tensor forward(const Tensor& input) override;
-
- private:
-  PoolOptions options_;
+  explicit AvgPool2d(PoolOptions options)
+      : PoolNd("AvgPool2d", Kind::Average, 2, std::move(options)) {}
 };
 
-class AdaptiveAvgPool2d : public Module {
+class AvgPool3d : public PoolNd {
+ public:
+  explicit AvgPool3d(PoolOptions options)
+      : PoolNd("AvgPool3d", Kind::Average, 3, std::move(options)) {}
+};
+
+// Average pooling to a fixed output size over `spatial_dims` dims.
+class AdaptiveAvgPoolNd : public Module {
+ public:
+  Tensor forward(const Tensor& input) override;
+
+ protected:
+  AdaptiveAvgPoolNd(const char* type_name, std::int64_t spatial_dims, Shape output_size)
+      : Module(type_name), spatial_dims_(spatial_dims), output_size_(std::move(output_size)) {}
+
+ private:
+  std::int64_t spatial_dims_;
+  Shape output_size_;
+};
+
+class AdaptiveAvgPool2d : public AdaptiveAvgPoolNd {
  public:
   explicit AdaptiveAvgPool2d(Shape output_size)
-      : Module("AdaptiveAvgPool2d"), output_size_(std::move(output_size)) {}
-  Tensor forward(const Tensor& input) override;
-
- private:
-  Shape output_size_;
+      : AdaptiveAvgPoolNd("AdaptiveAvgPool2d", 2, std::move(output_size)) {}
 };
 
-class AdaptiveAvgPool3d : public Module {
+class AdaptiveAvgPool3d : public AdaptiveAvgPoolNd {
  public:
   explicit AdaptiveAvgPool3d(Shape output_size)
-      : Module("AdaptiveAvgPool3d"), output_size_(std::move(output_size)) {}
-  Tensor forward(const Tensor& input) override;
-
- private:
-  Shape output_size_;
+      : AdaptiveAvgPoolNd("AdaptiveAvgPool3d", 3, std::move(output_size)) {}
 };
 
 }  // namespace mg::nn

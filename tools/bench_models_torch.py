@@ -33,10 +33,11 @@ import argparse
 import json
 import math
 import os
-import resource
 import statistics
 import sys
 import time
+
+from bench_child import run_in_child
 
 torch = nn = F = torchvision = None  # imported in main(), after the thread count is in the environment
 
@@ -196,25 +197,6 @@ def time_row(name, args):
     return statistics.median(times)
 
 
-def run_in_child(name, args):
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(read_end)
-        torch.set_num_threads(args.threads)
-        median = time_row(name, args)
-        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kB
-        os.write(write_end, json.dumps({"median_ms": median, "peak_rss_mb": peak_mb}).encode())
-        os._exit(0)
-    os.close(write_end)
-    with os.fdopen(read_end) as pipe:
-        text = pipe.read()
-    _, status = os.waitpid(pid, 0)
-    if not text or status != 0:
-        sys.exit(f"bench_models_torch.py: the child for row '{name}' failed")
-    return json.loads(text)
-
-
 def positive(text):
     value = int(text)
     if value <= 0:
@@ -252,7 +234,7 @@ def main():
     import torchvision as torchvision_module
     torch, nn, F, torchvision = torch_module, nn_module, functional, torchvision_module
     for name in names:
-        result = run_in_child(name, args)
+        result = run_in_child("bench_models_torch.py", name, args.threads, lambda: time_row(name, args))
         print(json.dumps({"row": name, **result, "torch": torch.__version__}), flush=True)
 
 

@@ -8,10 +8,11 @@ python3-torch by default; bench_ops passes --python to choose another).
 import argparse
 import json
 import os
-import resource
 import statistics
 import sys
 import time
+
+from bench_child import run_in_child
 
 torch = F = None  # imported in main(), after the thread count is in the environment
 
@@ -160,23 +161,6 @@ def time_row(name, warmup, repeats):
     return statistics.median(times)
 
 
-def run_in_child(name, args):
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(read_end)
-        torch.set_num_threads(args.threads)
-        median = time_row(name, args.warmup, args.repeats)
-        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        os.write(write_end, json.dumps({"median_ms": median, "peak_rss_mb": peak_mb}).encode())
-        os._exit(0)
-    os.close(write_end)
-    with os.fdopen(read_end) as pipe:
-        result = json.loads(pipe.read())
-    os.waitpid(pid, 0)
-    return result
-
-
 def main():
     global torch, F
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -197,7 +181,7 @@ def main():
     if unknown:
         sys.exit(f"bench_ops_torch.py: unknown rows {unknown}")
     for name in names:
-        result = run_in_child(name, args)
+        result = run_in_child("bench_ops_torch.py", name, args.threads, lambda: time_row(name, args.warmup, args.repeats))
         print(json.dumps({"row": name, "torch": torch.__version__, **result}), flush=True)
 
 

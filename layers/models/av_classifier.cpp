@@ -30,7 +30,7 @@ AVClassifier::AVClassifier(AVClassifierOptions options)
   visual_net = register_module("visual_net", resnet18(visual));
 }
 
-AVOutput AVClassifier::forward(const Tensor& audio, const Tensor& visual) {
+MultimodalOutput AVClassifier::forward(const Tensor& audio, const Tensor& visual) {
   MG_CHECK(audio.defined() && audio.dim() == 4 && audio.size(1) == 1,
            "AVClassifier: expected audio [B, 1, F, T], got ", describe(audio));
   MG_CHECK(visual.defined() && visual.dim() == 5 && visual.size(1) == 3 &&

@@ -36,12 +36,6 @@ struct AVClassifierOptions {
                       .bn_init = BatchNormInit::Normal};
 };
 
-struct AVOutput {
-  Tensor logits;                        // [B, C]
-  std::vector<Tensor> modality_logits;  // {audio, visual}, each [B, C]
-  std::vector<Tensor> features;         // {audio, visual}, each [B, feature_dim]
-};
-
 class AVClassifier : public Module {
  public:
   static constexpr std::int64_t kAudio = 0;
@@ -49,8 +43,8 @@ class AVClassifier : public Module {
 
   explicit AVClassifier(AVClassifierOptions options = {});
 
-  // audio [B, 1, F, T], visual [B, 3, T, H, W].
-  AVOutput forward(const Tensor& audio, const Tensor& visual);
+  // audio [B, 1, F, T], visual [B, 3, T, H, W]; outputs in the order {audio, visual}.
+  MultimodalOutput forward(const Tensor& audio, const Tensor& visual);
   // The named parameters (dotted from this module: "audio_net.layer1.0.conv1.weight") of
   // modality m's subnetwork: its encoder, plus its head for late fusion (supplement C.2).
   std::vector<NamedParameter> modality_parameters(std::int64_t m) const;

@@ -76,9 +76,9 @@ Tensor NVGestureClassifier::features(int m, const Tensor& clip) {
   return pooled;
 }
 
-NVGestureOutput NVGestureClassifier::forward(const Tensor& rgb, const Tensor& flow,
-                                             const Tensor& depth) {
-  NVGestureOutput out;
+MultimodalOutput NVGestureClassifier::forward(const Tensor& rgb, const Tensor& flow,
+                                              const Tensor& depth) {
+  MultimodalOutput out;
   out.features = {features(kRgb, rgb), features(kFlow, flow), features(kDepth, depth)};
   FusionOutput fused = fusion_module->forward(out.features);
   out.logits = std::move(fused.logits);

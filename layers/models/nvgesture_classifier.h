@@ -46,12 +46,6 @@ class I3DEncoder : public Module {
   std::shared_ptr<InceptionI3d> model;
 };
 
-struct NVGestureOutput {
-  Tensor logits;                        // [B, num_classes]
-  std::vector<Tensor> modality_logits;  // [rgb, flow, depth], each [B, num_classes]
-  std::vector<Tensor> features;         // [rgb, flow, depth], each [B, feature_dim]
-};
-
 class NVGestureClassifier : public Module {
  public:
   enum Modality : int { kRgb = 0, kFlow = 1, kDepth = 2 };
@@ -60,8 +54,9 @@ class NVGestureClassifier : public Module {
 
   explicit NVGestureClassifier(NVGestureClassifierOptions options = {});
 
-  // rgb [B, 3, T, H, W], flow [B, 2, T, H, W], depth [B, 1, T, H, W] (T may differ).
-  NVGestureOutput forward(const Tensor& rgb, const Tensor& flow, const Tensor& depth);
+  // rgb [B, 3, T, H, W], flow [B, 2, T, H, W], depth [B, 1, T, H, W] (T may differ); outputs in
+  // the order {rgb, flow, depth}.
+  MultimodalOutput forward(const Tensor& rgb, const Tensor& flow, const Tensor& depth);
   // Modality m's pooled feature [B, feature_dim].
   Tensor features(int m, const Tensor& clip);
   // Modality m's subnetwork, with the model's dotted names: its encoder, plus its head with late

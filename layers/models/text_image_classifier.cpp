@@ -49,13 +49,13 @@ TextImageClassifier::TextImageClassifier(TextImageClassifierOptions options)
                    .num_classes = options_.num_classes}));
 }
 
-TextImageOutput TextImageClassifier::forward(const Tensor& input_ids, const Tensor& attention_mask,
-                                             const Tensor& image, const Tensor& token_type_ids) {
+MultimodalOutput TextImageClassifier::forward(const Tensor& input_ids, const Tensor& attention_mask,
+                                              const Tensor& image, const Tensor& token_type_ids) {
   MG_CHECK(input_ids.defined() && image.defined() && input_ids.dim() == 2 && image.dim() == 4 &&
                input_ids.size(0) == image.size(0),
            "TextImageClassifier: expected input_ids [B, L] and image [B, 3, H, W] with one B, got ",
            describe(input_ids), " and ", describe(image));
-  TextImageOutput out;
+  MultimodalOutput out;
   const Tensor pooled =
       text_encoder->forward(input_ids, attention_mask, token_type_ids).pooled_output;
   out.features = {text_projection->forward(pooled), image_encoder->forward(image)};

@@ -36,12 +36,6 @@ struct TextImageClassifierOptions {
   FusionKind fusion = FusionKind::Concat;
 };
 
-struct TextImageOutput {
-  Tensor logits;                        // [B, C]
-  std::vector<Tensor> modality_logits;  // {text, image}, each [B, C]
-  std::vector<Tensor> features;         // {text, image}, each [B, projection_dim]
-};
-
 class TextImageClassifier : public Module {
  public:
   static constexpr std::int64_t kText = 0;
@@ -50,8 +44,9 @@ class TextImageClassifier : public Module {
   explicit TextImageClassifier(TextImageClassifierOptions options = {});
 
   // input_ids, attention_mask (and token_type_ids) as BertModel takes them; image [B, 3, H, W].
-  TextImageOutput forward(const Tensor& input_ids, const Tensor& attention_mask,
-                          const Tensor& image, const Tensor& token_type_ids = {});
+  // Outputs in the order {text, image}.
+  MultimodalOutput forward(const Tensor& input_ids, const Tensor& attention_mask,
+                           const Tensor& image, const Tensor& token_type_ids = {});
   // Modality m's subnetwork with the model's dotted names: text = BERT and its projection,
   // image = the ResNet with its fc; plus the modality's head with late fusion.
   std::vector<NamedParameter> modality_parameters(std::int64_t m) const;

@@ -204,8 +204,8 @@ TEST(NVGesture, FullWidthNamesAndCounts) {
 
 TEST(NVGesture, SliceLogitsAddUpToTheFusedLogits) {
   NVGestureClassifier model(small_nv());
-  const NVGestureOutput out = model.forward(clip({2, 3, 16, 9, 10}, 1), clip({2, 2, 18, 9, 10}, 2),
-                                            clip({2, 1, 20, 9, 10}, 3));
+  const MultimodalOutput out = model.forward(clip({2, 3, 16, 9, 10}, 1), clip({2, 2, 18, 9, 10}, 2),
+                                             clip({2, 1, 20, 9, 10}, 3));
   ASSERT_EQ(out.modality_logits.size(), 3u);
   ASSERT_EQ(out.features.size(), 3u);
   EXPECT_EQ(out.logits.shape(), (Shape{2, 25}));

@@ -81,7 +81,7 @@ TEST(ParityI3d, NVGestureConcatEval) {
   NVGestureClassifier model(options);
   // The reference returns (rgb slice logits, flow slice logits, depth slice logits, fused).
   expect_parity(model, fixture, [&](const std::vector<Tensor>& inputs) {
-    NVGestureOutput out = model.forward(inputs.at(0), inputs.at(1), inputs.at(2));
+    MultimodalOutput out = model.forward(inputs.at(0), inputs.at(1), inputs.at(2));
     return std::vector<Tensor>{out.modality_logits[0], out.modality_logits[1],
                                out.modality_logits[2], out.logits};
   });

@@ -103,7 +103,7 @@ TEST(ParityAVClassifier, ConcatTrainMode) {
   options.trunk.width = config.at("width").as_int();
   AVClassifier model(options);
   expect_parity(model, fixture, [&](const std::vector<Tensor>& inputs) {
-    AVOutput out = model.forward(inputs.at(0), inputs.at(1));
+    MultimodalOutput out = model.forward(inputs.at(0), inputs.at(1));
     return std::vector<Tensor>{out.logits, out.modality_logits[0], out.modality_logits[1],
                                out.features[0], out.features[1]};
   });

@@ -26,7 +26,7 @@ TEST(ParityTextImage, ReducedClassifier) {
   for (const auto& layer : model.text_encoder->encoder->layer)
     layer->attention->self->key->bias.requires_grad_(false);
   testing::expect_parity(model, fixture, [&](const std::vector<Tensor>& in) {
-    const TextImageOutput out = model.forward(in[0], in[1], in[2]);
+    const MultimodalOutput out = model.forward(in[0], in[1], in[2]);
     return std::vector<Tensor>{out.logits, out.modality_logits[0], out.modality_logits[1],
                                out.features[0], out.features[1]};
   });

@@ -230,7 +230,7 @@ TEST(AVClassifier, NamesShapesAndModalityParameters) {
 
   model.eval();
   NoGradGuard no_grad;
-  const AVOutput out = model.forward(randn({2, 1, 40, 24}), randn({2, 3, 2, 32, 32}));
+  const MultimodalOutput out = model.forward(randn({2, 1, 40, 24}), randn({2, 3, 2, 32, 32}));
   EXPECT_EQ(out.logits.shape(), (Shape{2, 3}));
   ASSERT_EQ(out.features.size(), 2u);
   EXPECT_EQ(out.features[1].shape(), (Shape{2, 32}));

@@ -56,7 +56,7 @@ TEST(TextImageClassifier, ForwardShapesAndSliceLogits) {
   TextImageClassifier model(small());
   model.eval();
   const Tensor ids = randint(1, 50, {2, 5});
-  const TextImageOutput out = model.forward(ids, ones({2, 5}, kInt64), randn({2, 3, 32, 32}));
+  const MultimodalOutput out = model.forward(ids, ones({2, 5}, kInt64), randn({2, 3, 32, 32}));
   EXPECT_EQ(out.logits.shape(), (Shape{2, 3}));
   EXPECT_EQ(out.features[0].shape(), (Shape{2, 6}));
   EXPECT_EQ(out.features[1].shape(), (Shape{2, 6}));
