@@ -43,17 +43,24 @@ def main():
     args = parser.parse_args()
 
     cases = load_cases()
+    writers = common.WRITERS
     if args.list:
-        print("\n".join(sorted(cases)))
+        print("\n".join(sorted([*cases, *writers])))
         return
-    unknown = [name for name in args.cases if name not in cases]
+    unknown = [name for name in args.cases if name not in cases and name not in writers]
     if unknown:
         parser.error(f"unknown cases: {', '.join(unknown)}")
     torch.set_num_threads(1)
     default = [name for name in sorted(cases) if (name in common.LARGE_CASES) == args.large]
+    if not args.large:
+        default += sorted(writers)
     skipped = []
     for name in args.cases or default:
         torch.manual_seed(0)
+        if name in writers:
+            os.makedirs(args.out, exist_ok=True)
+            writers[name](args.out)
+            continue
         try:
             built = cases[name]()
         except common.MissingDependency as error:

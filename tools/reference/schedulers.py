@@ -4,8 +4,8 @@
 Usage: tools/reference/schedulers.py [--out tests/fixtures]
 
 Writes tests/fixtures/schedulers.safetensors (tests/optim/parity_schedulers_test.cpp reads it).
-These are trajectories, not module cases, so this file registers no @case: make_reference.py
-imports it harmlessly and running it directly writes its one fixture. Layout (all float64):
+These are trajectories, not module cases: the fixture is registered with @writer, so
+tools/make_reference.py (all, or `schedulers`) writes it, and so does running this file. Layout (all float64):
 
   <case>.lr              [61, 2]: get_last_lr() after construction, then after each of 60 steps,
                          for a torch.optim.SGD with two parameter groups (lr 0.1 and 0.03)
@@ -165,6 +165,7 @@ def clipping(tensors):
         tensors[f"clip_value.grad.{i}"] = param.grad
 
 
+@common.writer("schedulers")
 def write(out):
     tensors = {}
     trajectories(tensors)
