@@ -29,8 +29,9 @@
 //                      sampling"): π_u ≈ 1 − exp(−q_u·t) with t solving Σ_v 1 − exp(−q_v·t) = k,
 //                      so Σπ = k; Sample::exact = false. It treats the draws as independent
 //                      exponential clocks stopped at a fixed time instead of at the k-th arrival;
-//                      its error shrinks as N grows (in tests: within 0.02 of the Monte-Carlo
-//                      frequency at N = 24, k = 8 with skewed scores).
+//                      its error shrinks as N grows: at N = 24, k = 8, scores 1.2^u, the
+//                      largest |π − frequency| over 200,000 draws was 0.007 (the test asserts
+//                      0.02 over 20,000 draws).
 //   SystematicPps  fixed-size PPS (§9.4): π = min(1, c·s) with capping (Σπ = k), degenerate
 //                  cases as §9.4 step 2, certain units taken, the others randomly permuted and
 //                  selected by one systematic pass (one uniform start, unit spacing); exact π.
