@@ -1,0 +1,174 @@
+#include "optim/masks/importance.h"
+
+#include <cmath>
+
+#include "core/checks.h"
+#include "core/cpu/parallel.h"
+#include "core/creation.h"
+#include "core/dtype.h"
+#include "core/error.h"
+#include "core/ops_copy.h"
+
+namespace mg::optim {
+
+namespace {
+
+// A parameter seen by its units: `outer` × `units` × `inner` contiguous entries, entry
+// (o, u, i) belonging to unit u. Element: 1 × numel × 1; output channel: 1 × O × rest; row
+// blocks: 1 × n × numel/n; column blocks [d0, d1, rest...]: d0 × n × (d1/n)·rest.
+struct UnitLayout {
+  std::int64_t outer = 1;
+  std::int64_t units = 0;
+  std::int64_t inner = 1;
+};
+
+UnitLayout layout_of(const nn::MaskUnits& units, const Shape& shape) {
+  UnitLayout layout;
+  layout.units = units.count(shape);
+  const std::int64_t total = numel(shape);
+  if (units.kind() == nn::MaskUnits::Kind::ColumnBlocks) layout.outer = shape[0];
+  layout.inner = layout.units == 0 ? 0 : total / (layout.outer * layout.units);
+  return layout;
+}
+
+// A CPU, contiguous view of `t` (a copy only when it is not one already).
+Tensor cpu_contiguous(const Tensor& t) {
+  Tensor out = t.device().is_cpu() ? t : native::to(t, Device::cpu());
+  return out.is_contiguous() ? out : native::contiguous(out);
+}
+
+// sums[u] = Σ over unit u of f(x), accumulated in float64, in parallel over units.
+template <typename T, typename F>
+void unit_sums(const T* x, const UnitLayout& layout, double* sums, const F& f) {
+  const std::int64_t stride = layout.units * layout.inner;
+  const std::int64_t per_unit = layout.outer * layout.inner;
+  cpu::parallel_for(
+      0, layout.units,
+      std::max<std::int64_t>(1, cpu::kParallelGrain / std::max<std::int64_t>(per_unit, 1)),
+      [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t u = begin; u < end; ++u) {
+          double total = 0;
+          for (std::int64_t o = 0; o < layout.outer; ++o) {
+            const T* block = x + o * stride + u * layout.inner;
+            for (std::int64_t i = 0; i < layout.inner; ++i)
+              total += f(static_cast<double>(block[i]));
+          }
+          sums[u] = total;
+        }
+      });
+}
+
+template <typename F>
+Tensor reduce_units(const char* what, const Tensor& x, const nn::MaskUnits& units, const F& f) {
+  const UnitLayout layout = layout_of(units, x.shape());
+  Tensor data = cpu_contiguous(x);
+  Tensor out = empty({layout.units}, kFloat64);
+  double* sums = out.data_ptr<double>();
+  visit_floating(data.dtype(), what, [&](auto zero) {
+    using T = decltype(zero);
+    unit_sums(data.data_ptr<T>(), layout, sums, f);
+  });
+  return out;
+}
+
+Tensor grad_squared(const Tensor& grad, const nn::MaskUnits& units) {
+  return reduce_units("unit_importance", grad, units, [](double g) { return g * g; });
+}
+
+void check_grad(const char* where, const Tensor& grad) {
+  check_defined(where, grad, "grad");
+  check_floating(where, grad);
+}
+
+}  // namespace
+
+ImportanceKind parse_importance_kind(const std::string& name) {
+  if (name == "grad_squared" || name == "gn") return ImportanceKind::GradSquared;
+  if (name == "grad_abs") return ImportanceKind::GradAbs;
+  if (name == "grad_over_weight_squared" || name == "gn_wn") {
+    return ImportanceKind::GradOverWeightSquared;
+  }
+  if (name == "ema_grad_squared") return ImportanceKind::EmaGradSquared;
+  throw Error(str("parse_importance_kind: unknown importance \"", name,
+                  "\"; expected \"grad_squared\" (\"gn\"), \"grad_abs\", ",
+                  "\"grad_over_weight_squared\" (\"gn_wn\") or \"ema_grad_squared\""));
+}
+
+std::string to_string(ImportanceKind kind) {
+  switch (kind) {
+    case ImportanceKind::GradSquared:
+      return "grad_squared";
+    case ImportanceKind::GradAbs:
+      return "grad_abs";
+    case ImportanceKind::GradOverWeightSquared:
+      return "grad_over_weight_squared";
+    case ImportanceKind::EmaGradSquared:
+      return "ema_grad_squared";
+  }
+  return "unknown";
+}
+
+Tensor unit_importance(const Tensor& grad, const Tensor& param, const nn::MaskUnits& units,
+                       ImportanceKind kind, const ImportanceOptions& options) {
+  check_grad("unit_importance", grad);
+  switch (kind) {
+    case ImportanceKind::GradSquared:
+      return grad_squared(grad, units);
+    case ImportanceKind::GradAbs:
+      return reduce_units("unit_importance", grad, units, [](double g) { return std::abs(g); });
+    case ImportanceKind::GradOverWeightSquared: {
+      check_defined("unit_importance(grad_over_weight_squared)", param, "param");
+      MG_CHECK(param.shape() == grad.shape(),
+               "unit_importance(grad_over_weight_squared): param and grad shapes differ: ",
+               describe(param), " and ", describe(grad));
+      MG_CHECK(options.eps >= 0,
+               "unit_importance(grad_over_weight_squared): eps must be >= 0, got ", options.eps);
+      Tensor scores = grad_squared(grad, units);
+      Tensor weights =
+          reduce_units("unit_importance", param, units, [](double w) { return w * w; });
+      double* s = scores.data_ptr<double>();
+      const double* w = weights.data_ptr<double>();
+      for (std::int64_t u = 0; u < scores.numel(); ++u) {
+        // A zero gradient scores 0 even over a zero weight (0/0 would be NaN).
+        s[u] = s[u] == 0 ? 0 : s[u] / (w[u] + options.eps);
+      }
+      return scores;
+    }
+    case ImportanceKind::EmaGradSquared:
+      break;
+  }
+  throw Error(
+      "unit_importance: ema_grad_squared keeps state across steps; use EmaImportance::update");
+}
+
+EmaImportance::EmaImportance(double decay) : decay_(decay) {
+  MG_CHECK(decay >= 0 && decay < 1, "EmaImportance: decay must be in [0, 1), got ", decay);
+}
+
+Tensor EmaImportance::update(const Tensor& param, const Tensor& grad, const nn::MaskUnits& units) {
+  check_defined("EmaImportance::update", param, "param");
+  check_grad("EmaImportance::update", grad);
+  MG_CHECK(param.shape() == grad.shape(),
+           "EmaImportance::update: param and grad shapes differ: ", describe(param), " and ",
+           describe(grad));
+  Tensor scores = grad_squared(grad, units);
+  auto found = averages_.find(param.impl());
+  if (found == averages_.end()) {
+    averages_.emplace(param.impl(), Entry{param, scores});
+    return native::clone(scores);
+  }
+  Tensor& average = found->second.average;
+  MG_CHECK(average.numel() == scores.numel(), "EmaImportance::update: the parameter had ",
+           average.numel(), " units, now ", scores.numel(), " (", units.to_string(), ")");
+  double* e = average.data_ptr<double>();
+  const double* s = scores.data_ptr<double>();
+  for (std::int64_t u = 0; u < scores.numel(); ++u) e[u] = decay_ * e[u] + (1 - decay_) * s[u];
+  return native::clone(average);
+}
+
+Tensor EmaImportance::average(const Tensor& param) const {
+  auto found = averages_.find(param.impl());
+  return found == averages_.end() ? Tensor() : native::clone(found->second.average);
+}
+
+}  // namespace mg::optim
