@@ -14,6 +14,7 @@ Needs PyTorch (Debian's python3-torch) and, for the torchvision cases, python3-t
 
 import argparse
 import importlib
+import json
 import os
 import pkgutil
 import sys
@@ -67,9 +68,13 @@ def main():
             print(f"{name}: skipped, {error}", file=sys.stderr)
             skipped.append(name)
             continue
-        module, inputs, config = built[:3]
-        train = built[3] if len(built) > 3 else False
-        tensors, metadata = common.record(module, inputs, config, train=train)
+        if isinstance(built, common.Tensors):
+            tensors = built.tensors
+            metadata = {"config": json.dumps(built.config), "train": "0"}
+        else:
+            module, inputs, config = built[:3]
+            train = built[3] if len(built) > 3 else False
+            tensors, metadata = common.record(module, inputs, config, train=train)
         folder = os.path.join(args.out, "large") if name in common.LARGE_CASES else args.out
         os.makedirs(folder, exist_ok=True)
         path = os.path.join(folder, f"{name}.safetensors")

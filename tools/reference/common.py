@@ -56,6 +56,16 @@ class MissingDependency(Exception):
     """Raised by a case whose reference library (e.g. transformers) is not installed."""
 
 
+class Tensors:
+    """What a case returns instead of (module, inputs, config) when it records its own tensors
+    (e.g. optimizer trajectories): written as they are, with metadata {"config": JSON of
+    `config`, "train": "0"}."""
+
+    def __init__(self, tensors, config):
+        self.tensors = tensors
+        self.config = config
+
+
 def case(name, large=False):
     """Registers a function that returns (module, inputs, config[, train]) as fixture `name`."""
 
