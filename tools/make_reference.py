@@ -44,24 +44,17 @@ def main():
     args = parser.parse_args()
 
     cases = load_cases()
-    writers = common.WRITERS
     if args.list:
-        print("\n".join(sorted([*cases, *writers])))
+        print("\n".join(sorted(cases)))
         return
-    unknown = [name for name in args.cases if name not in cases and name not in writers]
+    unknown = [name for name in args.cases if name not in cases]
     if unknown:
         parser.error(f"unknown cases: {', '.join(unknown)}")
     torch.set_num_threads(1)
     default = [name for name in sorted(cases) if (name in common.LARGE_CASES) == args.large]
-    if not args.large:
-        default += sorted(writers)
     skipped = []
     for name in args.cases or default:
         torch.manual_seed(0)
-        if name in writers:
-            os.makedirs(args.out, exist_ok=True)
-            writers[name](args.out)
-            continue
         try:
             built = cases[name]()
         except common.MissingDependency as error:
@@ -70,7 +63,7 @@ def main():
             continue
         if isinstance(built, common.Tensors):
             tensors = built.tensors
-            metadata = {"config": json.dumps(built.config), "train": "0"}
+            metadata = {"config": json.dumps(built.config, sort_keys=True), "train": "0"}
         else:
             module, inputs, config = built[:3]
             train = built[3] if len(built) > 3 else False

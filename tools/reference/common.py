@@ -35,23 +35,6 @@ _DTYPES = {
 }
 
 
-# Fixtures that are not one module's forward and backward (optimizer and scheduler
-# trajectories): name -> function(out_dir) that writes <out_dir>/<name>.safetensors itself.
-WRITERS = {}
-
-
-def writer(name):
-    """Registers a function(out_dir) that writes the fixture `name` on its own."""
-
-    def register(function):
-        if name in CASES or name in WRITERS:
-            raise ValueError(f"duplicate reference case {name}")
-        WRITERS[name] = function
-        return function
-
-    return register
-
-
 class MissingDependency(Exception):
     """Raised by a case whose reference library (e.g. transformers) is not installed."""
 

@@ -1,11 +1,8 @@
-#!/usr/bin/env python3
 """Learning-rate schedules and gradient clipping as PyTorch 1.13 computes them.
 
-Usage: tools/reference/schedulers.py [--out tests/fixtures]
-
-Writes tests/fixtures/schedulers.safetensors (tests/optim/parity_schedulers_test.cpp reads it).
-These are trajectories, not module cases: the fixture is registered with @writer, so
-tools/make_reference.py (all, or `schedulers`) writes it, and so does running this file. Layout (all float64):
+The case "schedulers" (tools/make_reference.py schedulers) writes
+tests/fixtures/schedulers.safetensors, which tests/optim/parity_schedulers_test.cpp reads. These
+are trajectories, not a module's pass, so the case returns its own tensors. Layout (all float64):
 
   <case>.lr              [61, 2]: get_last_lr() after construction, then after each of 60 steps,
                          for a torch.optim.SGD with two parameter groups (lr 0.1 and 0.03)
@@ -18,19 +15,13 @@ tools/make_reference.py (all, or `schedulers`) writes it, and so does running th
 metadata {"config": JSON of every case's arguments}; the C++ test builds its schedulers from it.
 """
 
-import argparse
-import json
 import math
-import os
-import sys
 import warnings
 
 import torch
 from torch.optim import lr_scheduler
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from reference import common  # noqa: E402
+from reference import common
 
 STEPS = 60
 LRS = [0.1, 0.03]
@@ -165,8 +156,8 @@ def clipping(tensors):
         tensors[f"clip_value.grad.{i}"] = param.grad
 
 
-@common.writer("schedulers")
-def write(out):
+@common.case("schedulers")
+def schedulers():
     tensors = {}
     trajectories(tensors)
     clipping(tensors)
@@ -174,18 +165,4 @@ def write(out):
         "steps": STEPS, "lrs": LRS, "schedules": {k: list(v) for k, v in SCHEDULES.items()},
         "plateaus": PLATEAUS, "clip_max_norm": CLIP_MAX_NORM, "clip_value": CLIP_VALUE,
     }
-    os.makedirs(out, exist_ok=True)
-    path = os.path.join(out, "schedulers.safetensors")
-    common.write_safetensors(path, tensors, {"config": json.dumps(config, sort_keys=True)})
-    print(f"schedulers: {len(tensors)} tensors, {os.path.getsize(path)} bytes")
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    here = os.path.dirname(os.path.abspath(__file__))
-    parser.add_argument("--out", default=os.path.join(here, "..", "..", "tests", "fixtures"))
-    write(parser.parse_args().out)
-
-
-if __name__ == "__main__":
-    main()
+    return common.Tensors(tensors, config)
