@@ -13,7 +13,7 @@ void prefix_names(std::vector<NamedParameter>& parameters, const std::string& pr
 }  // namespace
 
 AVClassifier::AVClassifier(AVClassifierOptions options)
-    : Module("AVClassifier"), options_(std::move(options)) {
+    : MultimodalClassifier("AVClassifier"), options_(std::move(options)) {
   ResNetOptions audio = options_.trunk;
   audio.in_channels = 1;
   audio.num_classes = 0;
@@ -47,6 +47,17 @@ MultimodalOutput AVClassifier::forward(const Tensor& audio, const Tensor& visual
       mean(view(map, {batch, frames, map.size(1), map.size(2), map.size(3)}), {1, 3, 4});
   FusionOutput fused = fusion_module->forward({a, v});
   return {std::move(fused.logits), std::move(fused.modality_logits), {a, v}};
+}
+
+std::string AVClassifier::modality_name(std::int64_t m) const {
+  MG_CHECK(m == kAudio || m == kVisual, "AVClassifier: modality ", m,
+           " out of range (0 audio, 1 visual)");
+  return m == kAudio ? "audio" : "visual";
+}
+
+MultimodalOutput AVClassifier::forward(const std::vector<Tensor>& inputs) {
+  check_inputs(inputs);
+  return forward(inputs[0], inputs[1]);
 }
 
 std::vector<NamedParameter> AVClassifier::modality_parameters(std::int64_t m) const {

@@ -7,6 +7,7 @@
 #include "layers/fusion.h"
 #include "layers/models/resnet.h"
 #include "layers/module.h"
+#include "layers/multimodal_classifier.h"
 
 // The audio-visual classifier of the OGM-GE lineage (GeWu-Lab/OGM-GE_CVPR2022,
 // models/basic_model.py AVClassifier), with the same submodule names:
@@ -36,7 +37,7 @@ struct AVClassifierOptions {
                       .bn_init = BatchNormInit::Normal};
 };
 
-class AVClassifier : public Module {
+class AVClassifier : public MultimodalClassifier {
  public:
   static constexpr std::int64_t kAudio = 0;
   static constexpr std::int64_t kVisual = 1;
@@ -47,7 +48,15 @@ class AVClassifier : public Module {
   MultimodalOutput forward(const Tensor& audio, const Tensor& visual);
   // The named parameters (dotted from this module: "audio_net.layer1.0.conv1.weight") of
   // modality m's subnetwork: its encoder, plus its head for late fusion (supplement C.2).
-  std::vector<NamedParameter> modality_parameters(std::int64_t m) const;
+  std::vector<NamedParameter> modality_parameters(std::int64_t m) const override;
+
+  // MultimodalClassifier: inputs {audio, visual}.
+  std::int64_t num_modalities() const override { return 2; }
+  std::string modality_name(std::int64_t m) const override;
+  std::int64_t num_inputs() const override { return 2; }
+  std::int64_t input_modality(std::int64_t input) const override { return input; }
+  MultimodalOutput forward(const std::vector<Tensor>& inputs) override;
+  FusionHead& fusion_head() const override { return *fusion_module; }
 
   std::int64_t feature_dim() const { return audio_net->feature_dim(); }
   const AVClassifierOptions& options() const { return options_; }

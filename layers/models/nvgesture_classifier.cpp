@@ -16,14 +16,14 @@ I3DEncoder::I3DEncoder(const std::string& type_name, const std::string& attribut
   model = register_module(attribute, std::make_shared<InceptionI3d>(std::move(options)));
 }
 
-const char* NVGestureClassifier::modality_name(int m) {
+std::string NVGestureClassifier::modality_name(std::int64_t m) const {
   static const char* names[] = {"rgb", "flow", "depth"};
   MG_CHECK(m >= 0 && m < kModalities, "NVGestureClassifier: modality ", m, " out of range [0, 3)");
   return names[m];
 }
 
 NVGestureClassifier::NVGestureClassifier(NVGestureClassifierOptions options)
-    : Module("NVGestureClassifier"), options_(std::move(options)) {
+    : MultimodalClassifier("NVGestureClassifier"), options_(std::move(options)) {
   MG_CHECK(options_.feature_pool_kernel.empty() || options_.feature_pool_kernel.size() == 3,
            "NVGestureClassifier: feature_pool_kernel needs 3 values (or none), got ",
            options_.feature_pool_kernel);
@@ -86,7 +86,12 @@ MultimodalOutput NVGestureClassifier::forward(const Tensor& rgb, const Tensor& f
   return out;
 }
 
-std::vector<NamedParameter> NVGestureClassifier::modality_parameters(int m) const {
+MultimodalOutput NVGestureClassifier::forward(const std::vector<Tensor>& inputs) {
+  check_inputs(inputs);
+  return forward(inputs[0], inputs[1], inputs[2]);
+}
+
+std::vector<NamedParameter> NVGestureClassifier::modality_parameters(std::int64_t m) const {
   const std::shared_ptr<I3DEncoder> encoders[] = {rgb_encoder, of_encoder, depth_encoder};
   modality_name(m);  // range check
   std::vector<NamedParameter> out = encoders[m]->named_parameters();

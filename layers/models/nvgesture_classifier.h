@@ -9,6 +9,7 @@
 #include "layers/fusion.h"
 #include "layers/models/i3d.h"
 #include "layers/module.h"
+#include "layers/multimodal_classifier.h"
 
 // The AMSS NVGesture model (AMSS_rod/RODModel.py, NaiveClassfier with fusion_method "concat"):
 // three I3D encoders, RGB (3 channels), optical flow (2) and depth (1), each giving a 1024-d
@@ -46,11 +47,10 @@ class I3DEncoder : public Module {
   std::shared_ptr<InceptionI3d> model;
 };
 
-class NVGestureClassifier : public Module {
+class NVGestureClassifier : public MultimodalClassifier {
  public:
   enum Modality : int { kRgb = 0, kFlow = 1, kDepth = 2 };
   static constexpr int kModalities = 3;
-  static const char* modality_name(int m);  // "rgb", "flow", "depth"
 
   explicit NVGestureClassifier(NVGestureClassifierOptions options = {});
 
@@ -61,8 +61,16 @@ class NVGestureClassifier : public Module {
   Tensor features(int m, const Tensor& clip);
   // Modality m's subnetwork, with the model's dotted names: its encoder, plus its head with late
   // fusion (with the other heads no head parameter belongs to one modality).
-  std::vector<NamedParameter> modality_parameters(int m) const;
+  std::vector<NamedParameter> modality_parameters(std::int64_t m) const override;
   std::shared_ptr<InceptionI3d> encoder(int m) const;
+
+  // MultimodalClassifier: inputs {rgb, flow, depth}.
+  std::int64_t num_modalities() const override { return kModalities; }
+  std::string modality_name(std::int64_t m) const override;  // "rgb", "flow", "depth"
+  std::int64_t num_inputs() const override { return kModalities; }
+  std::int64_t input_modality(std::int64_t input) const override { return input; }
+  MultimodalOutput forward(const std::vector<Tensor>& inputs) override;
+  FusionHead& fusion_head() const override { return *fusion_module; }
   std::int64_t feature_dim() const { return feature_dim_; }
 
   std::shared_ptr<I3DEncoder> rgb_encoder;

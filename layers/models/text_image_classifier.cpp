@@ -29,7 +29,7 @@ void add_prefixed(std::vector<NamedParameter>& out, std::vector<NamedParameter> 
 }  // namespace
 
 TextImageClassifier::TextImageClassifier(TextImageClassifierOptions options)
-    : Module("TextImageClassifier"), options_(std::move(options)) {
+    : MultimodalClassifier("TextImageClassifier"), options_(std::move(options)) {
   MG_CHECK(options_.text.add_pooling_layer,
            "TextImageClassifier: the text encoder needs its pooler (add_pooling_layer)");
   MG_CHECK(options_.image.num_classes == options_.projection_dim,
@@ -65,9 +65,19 @@ MultimodalOutput TextImageClassifier::forward(const Tensor& input_ids, const Ten
   return out;
 }
 
-std::vector<NamedParameter> TextImageClassifier::modality_parameters(std::int64_t m) const {
+std::string TextImageClassifier::modality_name(std::int64_t m) const {
   MG_CHECK(m == kText || m == kImage, "TextImageClassifier: modality ", m,
            " out of range (0 text, 1 image)");
+  return m == kText ? "text" : "image";
+}
+
+MultimodalOutput TextImageClassifier::forward(const std::vector<Tensor>& inputs) {
+  check_inputs(inputs);
+  return forward(inputs[0], inputs[1], inputs[2]);
+}
+
+std::vector<NamedParameter> TextImageClassifier::modality_parameters(std::int64_t m) const {
+  modality_name(m);  // range check
   std::vector<NamedParameter> out;
   if (m == kText) {
     add_prefixed(out, text_encoder->named_parameters(), "text_encoder.");

@@ -9,6 +9,7 @@
 #include "layers/models/bert.h"
 #include "layers/models/resnet.h"
 #include "layers/module.h"
+#include "layers/multimodal_classifier.h"
 
 // The text-image classifier of the AMSS reference code (AMSS_IT, Sarcasm and Twitter-2015):
 // BERT's pooled output → Linear(768, 256) for the text, a ResNet-50 whose fc is Linear(2048, 256)
@@ -36,7 +37,7 @@ struct TextImageClassifierOptions {
   FusionKind fusion = FusionKind::Concat;
 };
 
-class TextImageClassifier : public Module {
+class TextImageClassifier : public MultimodalClassifier {
  public:
   static constexpr std::int64_t kText = 0;
   static constexpr std::int64_t kImage = 1;
@@ -49,7 +50,17 @@ class TextImageClassifier : public Module {
                            const Tensor& image, const Tensor& token_type_ids = {});
   // Modality m's subnetwork with the model's dotted names: text = BERT and its projection,
   // image = the ResNet with its fc; plus the modality's head with late fusion.
-  std::vector<NamedParameter> modality_parameters(std::int64_t m) const;
+  std::vector<NamedParameter> modality_parameters(std::int64_t m) const override;
+
+  // MultimodalClassifier: inputs {input_ids, attention_mask, image}; the first two are the text.
+  std::int64_t num_modalities() const override { return 2; }
+  std::string modality_name(std::int64_t m) const override;
+  std::int64_t num_inputs() const override { return 3; }
+  std::int64_t input_modality(std::int64_t input) const override {
+    return input < 2 ? kText : kImage;
+  }
+  MultimodalOutput forward(const std::vector<Tensor>& inputs) override;
+  FusionHead& fusion_head() const override { return *fusion_module; }
   const TextImageClassifierOptions& options() const { return options_; }
 
   std::shared_ptr<BertModel> text_encoder;

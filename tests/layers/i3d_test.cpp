@@ -198,7 +198,7 @@ TEST(NVGesture, FullWidthNamesAndCounts) {
       EXPECT_TRUE(model.parameter(parameter.name).is_same(parameter.tensor)) << parameter.name;
       count += parameter.tensor.numel();
     }
-    EXPECT_EQ(count, per_modality[m]) << NVGestureClassifier::modality_name(m);
+    EXPECT_EQ(count, per_modality[m]) << model.modality_name(m);
   }
 }
 
@@ -234,7 +234,7 @@ TEST(NVGesture, Errors) {
   // A clip too large for the pooling kernel gives more than feature_dim values.
   EXPECT_MG_ERROR(model.features(NVGestureClassifier::kRgb, clip({1, 3, 16, 40, 10})),
                   "NVGestureClassifier", "rgb", "64 values per sample", "expects 32");
-  EXPECT_MG_ERROR(NVGestureClassifier::modality_name(3), "modality 3");
+  EXPECT_MG_ERROR(model.modality_name(3), "modality 3");
 }
 
 }  // namespace
