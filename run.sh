@@ -4,8 +4,9 @@
 #   ./run.sh test    install what is missing, build with tests, run every test through CTest
 #   ./run.sh slow    the same, for the tests labelled `slow` (nightly-style); first writes the
 #                    large PyTorch fixtures they read (installs python3-torch, -torchvision)
-#   ./run.sh bench [ops|models] [flags]   build, then time our ops or training steps against
-#                    PyTorch (installs python3-torch, python3-torchvision); default: both
+#   ./run.sh bench [ops|models|overhead] [flags]   build, then time our ops or training steps
+#                    against PyTorch (installs python3-torch, python3-torchvision), or each
+#                    rebalancing method's step against Naive's; default: all three
 # Environment: MG_BUILD_DIR (default build/release), MG_JOBS (default: number of cores),
 # MG_CMAKE_ARGS (extra configure flags, e.g. "-DMG_CUDA=OFF").
 set -euo pipefail
@@ -58,7 +59,7 @@ case "${1:-}" in
     build -DMG_BUILD_TESTS=OFF
     shift
     case "${1:-}" in
-      ops | models)
+      ops | models | overhead)
         which=$1
         shift
         "$BUILD_DIR/bench_$which" "$@"
@@ -66,14 +67,15 @@ case "${1:-}" in
       *)
         "$BUILD_DIR/bench_ops" "$@"
         "$BUILD_DIR/bench_models" "$@"
+        "$BUILD_DIR/bench_overhead" "$@"
         ;;
     esac
     ;;
   -h | --help | help)
-    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
     ;;
   *)
-    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
     ;;
 esac
