@@ -1,0 +1,223 @@
+#include "optim/amss.h"
+
+#include <cmath>
+
+#include "layers/models/av_classifier.h"
+#include "optim/sgd.h"
+#include "test_util.h"
+
+namespace mg::optim {
+namespace {
+
+// Fixed float64 slice logits, features and labels (B = 4, C = 3, d = 4). Labels {0, 2, 2, 0}: class
+// 1 is absent below the largest label, so bincount has a zero entry. The expected numbers below
+// were computed once with numpy (float64) from the formulas of specs/amss.md §6.2, §6.3 and §7
+// (script: log-softmax CE, bincount/B, softmax feature entropies, swapped softmax, clamp).
+std::vector<Tensor> slice_logits() {
+  return {
+      tensor({1.0, -0.5, 0.25, 0.3, 0.8, -1.2, -0.4, 0.1, 0.9, 2.0, 0.0, -1.0}, {4, 3}, kFloat64),
+      tensor({0.2, 0.1, -0.3, -0.6, 0.4, 0.5, 0.0, -0.2, 1.5, 0.7, 0.3, -0.1}, {4, 3}, kFloat64)};
+}
+std::vector<Tensor> features() {
+  return {
+      tensor({0.5, 1.0, -1.0, 0.0, 2.0, 0.1, 0.3, -0.7, 0.0, 0.0, 0.0, 1.0, -1.5, 0.5, 0.2, 0.4},
+             {4, 4}, kFloat64),
+      tensor({1.0, 0.2, 0.3, 0.4, 0.1, -0.1, 0.6, 0.0, 0.9, -0.8, 0.7, -0.6, 0.3, 0.3, 0.3, 0.3},
+             {4, 4}, kFloat64)};
+}
+Tensor labels() {
+  return from_vector<std::int64_t>({0, 2, 2, 0}, {4});
+}
+
+TEST(ModalitySignificance, AudioVideoCodeFormulaMatchesNumpy) {
+  const Significance s = modality_significance(SignificanceFormula::AudioVideo, slice_logits(),
+                                               features(), labels(), true);
+  EXPECT_NEAR(s.scores[0], -0.9490460561674039, 1e-12);
+  EXPECT_NEAR(s.scores[1], -0.7045366977635982, 1e-12);
+  EXPECT_NEAR(s.label_entropy, 0.9580200879470335, 1e-12);  // B7: CE against its own softmax
+  EXPECT_NEAR(s.rates[0], 0.4440732362639696, 1e-12);
+  EXPECT_NEAR(s.rates[1], 0.5769389717910833, 1e-12);
+  EXPECT_FALSE(s.fallback);
+  const std::vector<double> rho = update_ratios(s, 0.2);
+  EXPECT_NEAR(rho[0], 0.6602320944390667, 1e-12);  // audio is less significant: larger ratio
+  EXPECT_NEAR(rho[1], 0.3397679055609332, 1e-12);
+}
+
+TEST(ModalitySignificance, AudioVideoPaperFormulaUsesTheLabelEntropy) {
+  const Significance s = modality_significance(SignificanceFormula::AudioVideo, slice_logits(),
+                                               features(), labels(), false);
+  EXPECT_NEAR(s.label_entropy, std::log(2.0), 1e-12);
+  EXPECT_NEAR(s.rates[0], 0.21297506260909407, 1e-12);
+  EXPECT_NEAR(s.rates[1], 0.37412693262188723, 1e-12);
+  const std::vector<double> rho = update_ratios(s, 0.25);
+  EXPECT_NEAR(rho[0], 0.6557942438235927, 1e-12);
+  EXPECT_NEAR(rho[1], 0.34420575617640725, 1e-12);
+}
+
+TEST(ModalitySignificance, TextImageCodeFormulaIsInBits) {
+  const Significance s =
+      modality_significance(SignificanceFormula::TextImage, slice_logits(), {}, labels(), true);
+  EXPECT_NEAR(s.label_entropy, 0.9999999711460993, 1e-12);
+  EXPECT_NEAR(s.rates[0], 0.05095391497869539, 1e-12);
+  EXPECT_NEAR(s.rates[1], 0.2954632733825011, 1e-12);
+}
+
+TEST(ModalitySignificance, GuardFallsBackToOneHalf) {
+  std::vector<Tensor> logits = slice_logits();
+  logits[0] = mul(logits[0], -40.0);  // confidently wrong: score + H + 0.5 < 0
+  const Significance s =
+      modality_significance(SignificanceFormula::AudioVideo, logits, features(), labels(), false);
+  EXPECT_TRUE(s.fallback);
+  EXPECT_EQ(s.rates, (std::vector<double>{1.0, 1.0}));
+  EXPECT_EQ(update_ratios(s, 0.25), (std::vector<double>{0.5, 0.5}));
+}
+
+TEST(UpdateRatios, SwappedSoftmaxClampAndNaN) {
+  Significance s;
+  s.rates = {1.0, 0.0};
+  std::vector<double> rho = update_ratios(s, 0.5);
+  EXPECT_NEAR(rho[0], 1 / (1 + std::exp(2.0)), 1e-15);  // = 1 − softmax_0 = softmax_1
+  EXPECT_NEAR(rho[0] + rho[1], 1.0, 1e-15);
+  s.rates = {10.0, 0.0};
+  EXPECT_EQ(update_ratios(s, 0.25), (std::vector<double>{0.1, 0.9}));
+  s.rates = {std::nan(""), 0.0};
+  EXPECT_EQ(update_ratios(s, 0.25), (std::vector<double>{0.5, 0.5}));
+  s.rates = {0.0, 0.0, 0.0};  // M = 3: 1 − 1/3 each
+  for (double r : update_ratios(s, 0.5)) EXPECT_NEAR(r, 2.0 / 3.0, 1e-15);
+  EXPECT_MG_ERROR(update_ratios(s, 0.0), "update_ratios", "tau");
+}
+
+std::shared_ptr<nn::AVClassifier> small_av() {
+  nn::AVClassifierOptions options;
+  options.trunk.width = 4;
+  options.trunk.activation = nn::Activation::GELU;  // AMSS's trunk; no dead channels
+  return std::make_shared<nn::AVClassifier>(options);
+}
+
+Batch batch() {
+  Generator generator(3);
+  return {{randn({4, 1, 24, 16}, {}, &generator), randn({4, 3, 1, 32, 32}, {}, &generator)},
+          randint(0, 6, {4}, kInt64, &generator)};
+}
+
+std::vector<float> values(const Tensor& t) {
+  return clone(t).to_vector<float>();
+}
+
+// Per output channel: did any entry change?
+std::vector<bool> changed_channels(const std::vector<float>& before,
+                                   const std::vector<float>& after, std::int64_t channels) {
+  const std::size_t per = before.size() / static_cast<std::size_t>(channels);
+  std::vector<bool> out(static_cast<std::size_t>(channels), false);
+  for (std::size_t i = 0; i < before.size(); ++i)
+    if (before[i] != after[i]) out[i / per] = true;
+  return out;
+}
+
+TEST(Amss, PaperModeKeepsCeilRhoNChannelsAndFreezesTheOthersBitForBit) {
+  auto model = small_av();
+  SGD sgd(model->named_parameters(), SGDOptions{.lr = 0.1, .momentum = 0.9, .weight_decay = 1e-4});
+  Amss amss(AmssOptions{.plus = true});
+  Generator generator(11);
+  std::vector<std::pair<std::string, std::vector<float>>> before;
+  for (const nn::NamedParameter& p : model->named_parameters())
+    if (p.tensor.dim() == 4) before.emplace_back(p.name, values(p.tensor));
+  const StepResult result = train_step(*model, sgd, amss, batch(), 0, 0, generator);
+  EXPECT_EQ(sgd.mask_mode(), MaskMode::Strict);
+  ASSERT_EQ(amss.ratios().size(), 2u);
+  EXPECT_EQ(result.log[0].first, "rho.audio");
+  EXPECT_EQ(result.log[0].second, amss.ratios()[0]);
+  std::size_t checked = 0;
+  for (const auto& [name, old] : before) {
+    const Tensor p = model->parameter(name);
+    const double rho = amss.ratios()[name.rfind("audio_net", 0) == 0 ? 0 : 1];
+    const std::int64_t channels = p.shape()[0];
+    const std::vector<bool> changed = changed_channels(old, values(p), channels);
+    const auto kept = std::count(changed.begin(), changed.end(), true);
+    EXPECT_EQ(kept, static_cast<std::int64_t>(std::ceil(rho * channels))) << name;
+    // A frozen channel's momentum buffer is still zero (strict: no state update).
+    ASSERT_NE(sgd.state(p), nullptr);
+    ParamState state = *sgd.state(p);
+    const Tensor* buffer = state.find("momentum_buffer");
+    ASSERT_NE(buffer, nullptr);
+    const std::vector<float> momentum = values(*buffer);
+    const std::size_t per = momentum.size() / static_cast<std::size_t>(channels);
+    for (std::size_t i = 0; i < momentum.size(); ++i)
+      if (!changed[i / per]) EXPECT_EQ(momentum[i], 0.0f) << name;
+    ++checked;
+  }
+  EXPECT_GT(checked, 10u);  // stems, stage convs and downsamples of both trunks
+}
+
+TEST(Amss, PaperModeMasksTheConcatHeadRowByRow) {
+  auto model = small_av();
+  SGD sgd(model->named_parameters(), SGDOptions{.lr = 0.1});
+  Amss amss;
+  Generator generator(5);
+  const Tensor w = model->parameter("fusion_module.fc_out.weight");
+  const std::vector<float> old = values(w);
+  train_step(*model, sgd, amss, batch(), 0, 0, generator);
+  const std::vector<float> now = values(w);
+  const std::int64_t rows = w.shape()[0], columns = w.shape()[1], d = columns / 2;
+  for (std::int64_t c = 0; c < rows; ++c)
+    for (std::int64_t m = 0; m < 2; ++m) {
+      std::int64_t kept = 0;
+      for (std::int64_t j = m * d; j < (m + 1) * d; ++j)
+        kept += old[c * columns + j] != now[c * columns + j];
+      EXPECT_EQ(kept, sample_size(amss.ratios()[m], d)) << "row " << c << " modality " << m;
+    }
+}
+
+TEST(Amss, ReferenceModeMasksGradientsWithTheCodeFactor) {
+  auto model = small_av();
+  const double lr = 0.05, wd = 1e-3;
+  SGD sgd(model->named_parameters(), SGDOptions{.lr = lr, .momentum = 0.9, .weight_decay = wd});
+  Amss amss(AmssOptions{.plus = true, .mode = AmssMode::Reference});
+  Generator generator(7);
+  const std::string name = "visual_net.layer1.0.conv1.weight";
+  const Tensor p = model->parameter(name);
+  const std::vector<float> old = values(p);
+  train_step(*model, sgd, amss, batch(), 0, 0, generator);
+  EXPECT_EQ(sgd.mask_mode(), MaskMode::Grad);
+  const std::vector<float> now = values(p);
+  const std::vector<float> grad = values(p.grad());  // the optimizer does not touch .grad
+  const std::int64_t channels = p.shape()[0];
+  const std::size_t per = old.size() / static_cast<std::size_t>(channels);
+  std::vector<double> s(static_cast<std::size_t>(channels), 0.0);
+  double total = 0;
+  for (std::size_t i = 0; i < grad.size(); ++i) s[i / per] += double(grad[i]) * grad[i];
+  for (double v : s) total += v;
+  // First step: momentum buffer = masked grad + wd·w, Δw = −lr·buffer. A sampled channel's
+  // grad is multiplied by 1/(q + 1/N) (bias 0 for AV); an unsampled one still decays.
+  std::int64_t sampled = 0;
+  for (std::int64_t u = 0; u < channels; ++u) {
+    const double factor = 1 / (s[u] / total + 1.0 / channels);
+    bool matches_sampled = true, matches_masked = true;
+    for (std::size_t i = u * per; i < (u + 1) * per; ++i) {
+      const double w = old[i];
+      const double as_sampled = w - lr * (factor * grad[i] + wd * w);
+      const double as_masked = w - lr * (wd * w);
+      matches_sampled &= std::abs(now[i] - as_sampled) <= 1e-6 * (1 + std::abs(as_sampled));
+      matches_masked &= std::abs(now[i] - as_masked) <= 1e-7 * (1 + std::abs(as_masked));
+    }
+    EXPECT_TRUE(matches_sampled || matches_masked) << "channel " << u;
+    sampled += matches_sampled && !matches_masked;
+  }
+  EXPECT_EQ(sampled, sample_size(amss.ratios()[1], channels));
+  // Code scope: the stem conv and the head are not masked (they move like a plain step).
+  EXPECT_EQ(amss.plan(*model).size(), 32u);  // 2 trunks × 4 stages × 2 blocks × 2 convs
+}
+
+TEST(Amss, ConfigurationErrors) {
+  EXPECT_MG_ERROR(Amss(AmssOptions{.plus = true, .sampler = SamplerKind::Successive}), "Amss",
+                  "successive");
+  EXPECT_MG_ERROR(Amss(AmssOptions{.plus = true,
+                                   .mode = AmssMode::Reference,
+                                   .sampler = SamplerKind::TopK,
+                                   .rescale = RescaleKind::InverseInclusion}),
+                  "Amss", "topk");
+  EXPECT_NO_THROW(Amss(AmssOptions{.plus = true, .mode = AmssMode::Reference}));
+}
+
+}  // namespace
+}  // namespace mg::optim

@@ -1,0 +1,144 @@
+#include "optim/ogm.h"
+
+#include <cmath>
+
+#include "layers/models/av_classifier.h"
+#include "optim/sgd.h"
+#include "test_util.h"
+
+namespace mg::optim {
+namespace {
+
+// Slice logits and labels of amss_test.cpp; the expected values were computed once with numpy
+// (float64): s_m = Σ_i softmax(z_m,i)[y_i], ρ_1 = s_1/s_0 = 0.9695 < 1, so audio is damped by
+// 1 − tanh(0.8·ρ_0).
+TEST(OgmCoefficients, MatchNumpy) {
+  const std::vector<Tensor> logits = {
+      tensor({1.0, -0.5, 0.25, 0.3, 0.8, -1.2, -0.4, 0.1, 0.9, 2.0, 0.0, -1.0}, {4, 3}, kFloat64),
+      tensor({0.2, 0.1, -0.3, -0.6, 0.4, 0.5, 0.0, -0.2, 1.5, 0.7, 0.3, -0.1}, {4, 3}, kFloat64)};
+  const OgmCoefficients k =
+      ogm_coefficients(logits, from_vector<std::int64_t>({0, 2, 2, 0}, {4}), 0.8);
+  EXPECT_NEAR(k.scores[0], 2.0920550316764572, 1e-12);
+  EXPECT_NEAR(k.scores[1], 2.0281831086393325, 1e-12);
+  EXPECT_NEAR(k.coefficients[0], 0.32211316938125967, 1e-12);
+  EXPECT_EQ(k.coefficients[1], 1.0);
+  // Swapping the modalities damps the other one by 1 − tanh(0.8·ρ_1) with ρ_1 = 1/0.9695 > 1.
+  const OgmCoefficients swapped =
+      ogm_coefficients({logits[1], logits[0]}, from_vector<std::int64_t>({0, 2, 2, 0}, {4}), 0.8);
+  EXPECT_EQ(swapped.coefficients[0], 1.0);
+  EXPECT_NEAR(swapped.coefficients[1], 0.32211316938125967, 1e-12);
+}
+
+std::shared_ptr<nn::AVClassifier> small_av() {
+  nn::AVClassifierOptions options;
+  options.trunk.width = 4;
+  return std::make_shared<nn::AVClassifier>(options);
+}
+
+Batch batch() {
+  Generator generator(3);
+  return {{randn({4, 1, 24, 16}, {}, &generator), randn({4, 3, 1, 32, 32}, {}, &generator)},
+          randint(0, 6, {4}, kInt64, &generator)};
+}
+
+// Records every gradient before and after the method's after_backward.
+struct Probe : Ogm {
+  using Ogm::Ogm;
+  std::vector<std::pair<std::string, std::vector<double>>> before, after;
+  void after_backward(StepContext& c) override {
+    for (const nn::NamedParameter& p : c.model.named_parameters())
+      before.emplace_back(p.name, to(p.tensor.grad(), kFloat64).to_vector<double>());
+    Ogm::after_backward(c);
+    for (const nn::NamedParameter& p : c.model.named_parameters())
+      after.emplace_back(p.name, to(p.tensor.grad(), kFloat64).to_vector<double>());
+  }
+};
+
+double logged(const StepLog& log, const std::string& key) {
+  for (const auto& [name, value] : log)
+    if (name == key) return value;
+  ADD_FAILURE() << "no " << key;
+  return 0;
+}
+
+TEST(Ogm, ScalesOnlyConvKernelsInsideTheWindow) {
+  auto model = small_av();
+  SGD sgd(model->parameters(), SGDOptions{.lr = 0.1});
+  Probe ogm(OgmOptions{.alpha = 0.8, .start_epoch = 1, .end_epoch = 2});
+  Generator generator(1);
+  const StepResult r = train_step(*model, sgd, ogm, batch(), 2, 0, generator);
+  const double k[2] = {logged(r.log, "coefficient.audio"), logged(r.log, "coefficient.visual")};
+  EXPECT_EQ(logged(r.log, "modulated"), 1.0);
+  EXPECT_TRUE(k[0] == 1.0 || k[1] == 1.0);
+  EXPECT_LT(std::min(k[0], k[1]), 1.0);
+  for (std::size_t i = 0; i < ogm.before.size(); ++i) {
+    const std::string& name = ogm.before[i].first;
+    const Tensor p = model->parameter(name);
+    const bool encoder = name.rfind("audio_net", 0) == 0 || name.rfind("visual_net", 0) == 0;
+    const double factor = encoder && p.dim() == 4 ? k[name[0] == 'a' ? 0 : 1] : 1.0;
+    for (std::size_t j = 0; j < ogm.before[i].second.size(); ++j)
+      ASSERT_NEAR(ogm.after[i].second[j], float(factor * ogm.before[i].second[j]),
+                  1e-7 * std::abs(ogm.before[i].second[j]))
+          << name;
+  }
+}
+
+TEST(Ogm, LeavesGradientsAloneOutsideTheWindow) {
+  auto model = small_av();
+  SGD sgd(model->parameters(), SGDOptions{.lr = 0.1});
+  Probe ogm(OgmOptions{.start_epoch = 1, .end_epoch = 2, .gradient_enhancement = true});
+  Generator generator(1);
+  for (std::int64_t epoch : {0, 3}) {
+    ogm.before.clear();
+    ogm.after.clear();
+    const StepResult r = train_step(*model, sgd, ogm, batch(), epoch, 0, generator);
+    EXPECT_EQ(logged(r.log, "modulated"), 0.0);
+    EXPECT_EQ(ogm.before, ogm.after);
+  }
+}
+
+// OGM-GE: after − k·before is the noise; divided by each kernel's σ = std(before) + 1e-8 it is
+// standard normal. Over the n pooled entries of every conv kernel (n ≈ 1.8·10⁴ at width 4) the
+// sample std has standard error ≈ 1/sqrt(2n) ≈ 0.005 and the mean 1/sqrt(n) ≈ 0.0075; the bounds
+// are 5 standard errors (seeded, so deterministic; 5 keeps the check robust to the seed).
+TEST(Ogm, GradientEnhancementAddsNoiseWithTheUnscaledStd) {
+  auto model = small_av();
+  SGD sgd(model->parameters(), SGDOptions{.lr = 0.1});
+  Probe ogm(OgmOptions{.alpha = 0.8, .gradient_enhancement = true});
+  Generator generator(2024);
+  const StepResult r = train_step(*model, sgd, ogm, batch(), 0, 0, generator);
+  const double k[2] = {logged(r.log, "coefficient.audio"), logged(r.log, "coefficient.visual")};
+  double sum = 0, squares = 0;
+  std::int64_t n = 0;
+  for (std::size_t i = 0; i < ogm.before.size(); ++i) {
+    const std::string& name = ogm.before[i].first;
+    const bool encoder = name.rfind("audio_net", 0) == 0 || name.rfind("visual_net", 0) == 0;
+    const std::vector<double>& g = ogm.before[i].second;
+    if (!encoder || model->parameter(name).dim() != 4) {
+      EXPECT_EQ(ogm.after[i].second, g) << name;
+      continue;
+    }
+    double mean = 0, var = 0;
+    for (double v : g) mean += v / double(g.size());
+    for (double v : g) var += (v - mean) * (v - mean) / double(g.size() - 1);
+    const double sigma = std::sqrt(var) + 1e-8;
+    for (std::size_t j = 0; j < g.size(); ++j) {
+      const double z = (ogm.after[i].second[j] - k[name[0] == 'a' ? 0 : 1] * g[j]) / sigma;
+      sum += z;
+      squares += z * z;
+      ++n;
+    }
+  }
+  ASSERT_GT(n, 10000);
+  const double mean = sum / double(n);
+  const double sd = std::sqrt(squares / double(n) - mean * mean);
+  EXPECT_LT(std::abs(mean), 5 / std::sqrt(double(n)));
+  EXPECT_LT(std::abs(sd - 1), 5 / std::sqrt(2.0 * double(n)));
+}
+
+TEST(Ogm, RejectsAnEmptyWindow) {
+  EXPECT_MG_ERROR(Ogm(OgmOptions{.start_epoch = 3, .end_epoch = 2}), "Ogm", "[3, 2]");
+}
+
+}  // namespace
+}  // namespace mg::optim
