@@ -30,6 +30,8 @@
 //   output      logits z' = Σ_m κ_m·o_m − stopgrad(Σ_m (κ_m − 1)·o_m): the value of f(all), the
 //               gradient reaching o_m scaled by κ_m (the official identity modules with backward
 //               hooks, without hooks). The default loss (cross-entropy of z') applies.
+//               modality_logits and features stay those of the f(all) pass; responses()
+//               holds the o_m.
 //   clip        before_step: if any element of a fusion-head weight gradient (every head
 //               parameter whose name ends in "weight") lies outside [−1, 1],
 //               clip_grad_norm_(all model parameters, 1). Every step, window or not (choice).
