@@ -51,41 +51,60 @@ constexpr auto kMinWarmup = std::chrono::milliseconds(50);
 constexpr auto kMinTimed = std::chrono::milliseconds(250);
 constexpr std::size_t kMaxRuns = 10000;
 
-inline Timing time_in_child(const std::function<Step()>& make, const Options& options) {
+// Runs `work` in a forked child with the benchmark's thread count and returns the numbers it
+// returns (at most 16), followed by the child's peak RSS in MB.
+inline std::vector<double> run_in_child(const std::function<std::vector<double>()>& work,
+                                        const Options& options) {
+  constexpr std::size_t kMaxValues = 17;
   int fds[2];
   MG_CHECK(pipe(fds) == 0, options.program, ": pipe() failed");
   const pid_t pid = fork();
   if (pid == 0) {
     close(fds[0]);
     mg::set_num_threads(options.threads);
-    Step step = make();
-    // Fast rows run more often than `repeats`, for at least kMinTimed, so that their median
-    // is not one of a handful of noisy samples (the PyTorch side does the same).
-    using Clock = std::chrono::steady_clock;
-    const auto warmup_start = Clock::now();
-    for (int i = 0; i < options.warmup || Clock::now() - warmup_start < kMinWarmup; ++i) step();
-    std::vector<double> times;
-    const auto timed_start = Clock::now();
-    while (static_cast<int>(times.size()) < options.repeats ||
-           (Clock::now() - timed_start < kMinTimed && times.size() < kMaxRuns)) {
-      const auto start = Clock::now();
-      step();
-      times.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
-    }
+    std::vector<double> values = work();
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
-    const Timing result{median(times), static_cast<double>(usage.ru_maxrss) / 1024};
-    if (write(fds[1], &result, sizeof result) != sizeof result) _exit(1);
+    values.push_back(static_cast<double>(usage.ru_maxrss) / 1024);
+    values.resize(kMaxValues, -1);
+    const auto bytes = static_cast<ssize_t>(kMaxValues * sizeof(double));
+    if (write(fds[1], values.data(), kMaxValues * sizeof(double)) != bytes) _exit(1);
     _exit(0);
   }
   close(fds[1]);
-  Timing result;
-  const bool complete = read(fds[0], &result, sizeof result) == sizeof result;
+  std::vector<double> values(kMaxValues);
+  const auto bytes = static_cast<ssize_t>(kMaxValues * sizeof(double));
+  const bool complete = read(fds[0], values.data(), kMaxValues * sizeof(double)) == bytes;
   close(fds[0]);
   int status = 0;
   waitpid(pid, &status, 0);
   MG_CHECK(complete, options.program, ": a benchmark child process failed");
-  return result;
+  while (!values.empty() && values.back() == -1) values.pop_back();
+  return values;
+}
+
+// The median time of `make()`'s step: fast rows run more often than `repeats`, for at least
+// kMinTimed, so that their median is not one of a handful of noisy samples (the PyTorch side
+// does the same).
+inline Timing time_in_child(const std::function<Step()>& make, const Options& options) {
+  const std::vector<double> values = run_in_child(
+      [&] {
+        Step step = make();
+        using Clock = std::chrono::steady_clock;
+        const auto warmup_start = Clock::now();
+        for (int i = 0; i < options.warmup || Clock::now() - warmup_start < kMinWarmup; ++i) step();
+        std::vector<double> times;
+        const auto timed_start = Clock::now();
+        while (static_cast<int>(times.size()) < options.repeats ||
+               (Clock::now() - timed_start < kMinTimed && times.size() < kMaxRuns)) {
+          const auto start = Clock::now();
+          step();
+          times.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+        }
+        return std::vector<double>{median(times)};
+      },
+      options);
+  return {values.at(0), values.at(1)};
 }
 
 // Runs tools/<program>_torch.py once for all rows and reads its JSON lines.
@@ -130,6 +149,19 @@ inline void print_help(const Options& defaults, const std::string& what) {
             << "  --python PATH   the Python that has torch (default /usr/bin/python3)\n"
             << "  --no-torch      time maskgrad only\n"
             << "  --list          print the row names and exit\n";
+}
+
+// The rows --rows selects (all when empty), in table order; throws when none matches.
+inline std::vector<std::string> selected_rows(const Options& options, const Rows& rows) {
+  std::vector<std::string> names;
+  for (const auto& row : rows) {
+    if (options.rows.empty() ||
+        ("," + options.rows + ",").find("," + row.first + ",") != std::string::npos)
+      names.push_back(row.first);
+  }
+  MG_CHECK(!names.empty(), options.program, ": no row matches --rows '", options.rows,
+           "' (see --list)");
+  return names;
 }
 
 inline Options parse(int argc, char** argv, Options options, const Rows& rows,
@@ -179,14 +211,7 @@ inline Options parse(int argc, char** argv, Options options, const Rows& rows,
 inline int run(int argc, char** argv, Options defaults, const Rows& rows, const std::string& what) {
   try {
     const Options options = parse(argc, argv, std::move(defaults), rows, what);
-    std::vector<std::string> names;
-    for (const auto& row : rows) {
-      if (options.rows.empty() ||
-          ("," + options.rows + ",").find("," + row.first + ",") != std::string::npos)
-        names.push_back(row.first);
-    }
-    MG_CHECK(!names.empty(), options.program, ": no row matches --rows '", options.rows,
-             "' (see --list)");
+    const std::vector<std::string> names = selected_rows(options, rows);
     std::map<std::string, Timing> ours;
     for (const auto& [name, make] : rows) {
       if (std::find(names.begin(), names.end(), name) != names.end())

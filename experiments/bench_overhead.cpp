@@ -1,7 +1,11 @@
 // The cost of each rebalancing method: the median training-step time of the AV classifier at
 // CREMA-D shapes (batch 8, audio 1×257×188, one 3×224×224 frame, concat head, SGD momentum 0.9
 // and weight decay 1e-4) under every method, through the same train_step, and its ratio to
-// Naive's, in one table from one run. Each method runs in a forked child (bench_harness.h).
+// Naive's. Each method runs in a forked child (bench_harness.h) beside its own Naive model, the
+// two stepping in turn, so that the ratio compares steps taken in the same seconds: on a shared
+// machine the speed drifts by more than the few percent being measured.
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <functional>
 #include <map>
@@ -12,6 +16,10 @@
 #include "core/random.h"
 #include "experiments/bench_harness.h"
 #include "layers/models/av_classifier.h"
+#include "optim/agm.h"
+#include "optim/amss.h"
+#include "optim/ogm.h"
+#include "optim/pmr.h"
 #include "optim/rebalancer.h"
 #include "optim/sgd.h"
 
@@ -20,9 +28,34 @@ namespace {
 using mg::Tensor;
 using MethodFactory = std::function<std::unique_ptr<mg::optim::Rebalancer>()>;
 
+MethodFactory amss(bool plus, mg::optim::AmssMode mode) {
+  return [=] {
+    mg::optim::AmssOptions options;
+    options.plus = plus;
+    options.mode = mode;
+    return std::make_unique<mg::optim::Amss>(options);
+  };
+}
+
 const std::vector<std::pair<std::string, MethodFactory>>& methods() {
+  using mg::optim::AmssMode;
   static const std::vector<std::pair<std::string, MethodFactory>> all = {
       {"naive", [] { return std::make_unique<mg::optim::Naive>(); }},
+      {"amss (paper)", amss(false, AmssMode::Paper)},
+      {"amss+ (paper)", amss(true, AmssMode::Paper)},
+      {"amss (reference)", amss(false, AmssMode::Reference)},
+      {"amss+ (reference)", amss(true, AmssMode::Reference)},
+      {"ogm-ge",
+       [] {
+         return std::make_unique<mg::optim::Ogm>(
+             mg::optim::OgmOptions{.alpha = 0.8, .gradient_enhancement = true});
+       }},
+      // The prototypes are computed once before timing (an epoch-start cost, not a step's).
+      {"pmr",
+       [] {
+         return std::make_unique<mg::optim::Pmr>(mg::optim::PmrOptions{.prototype_batches = 1});
+       }},
+      {"agm", [] { return std::make_unique<mg::optim::Agm>(); }},
   };
   return all;
 }
@@ -38,11 +71,40 @@ mg::bench::Step training(const MethodFactory& make_method) {
   auto batch = std::make_shared<mg::optim::Batch>(mg::optim::Batch{
       {mg::randn({8, 1, 257, 188}), mg::randn({8, 3, 1, 224, 224})}, mg::randint(0, 6, {8})});
   auto step = std::make_shared<std::int64_t>(0);
+  method->on_epoch_start(*model, 0, [batch, served = false](mg::optim::Batch& out) mutable {
+    if (served) return false;
+    out = *batch;
+    return served = true;
+  });
+  model->train();
   return
       [=] { mg::optim::train_step(*model, *optimizer, *method, *batch, 0, (*step)++, *generator); };
 }
 
 }  // namespace
+
+// Medians of the method's steps and of Naive's, taken in turn (the child's peak RSS, which the
+// table reports, holds both models).
+std::vector<double> paired_medians(const MethodFactory& make, const mg::bench::Options& options) {
+  mg::bench::Step method = training(make);
+  mg::bench::Step naive = training([] { return std::make_unique<mg::optim::Naive>(); });
+  for (int i = 0; i < options.warmup; ++i) {
+    method();
+    naive();
+  }
+  std::vector<double> method_ms, naive_ms;
+  const auto time = [](const mg::bench::Step& step) {
+    const auto start = std::chrono::steady_clock::now();
+    step();
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+        .count();
+  };
+  for (int i = 0; i < options.repeats; ++i) {
+    method_ms.push_back(time(method));
+    naive_ms.push_back(time(naive));
+  }
+  return {mg::bench::median(method_ms), mg::bench::median(naive_ms)};
+}
 
 int main(int argc, char** argv) {
   mg::bench::Rows rows;
@@ -51,22 +113,29 @@ int main(int argc, char** argv) {
   mg::bench::Options defaults;
   defaults.program = "bench_overhead";
   defaults.warmup = 2;
-  defaults.repeats = 7;
+  defaults.repeats = 9;
   try {
     const mg::bench::Options options = mg::bench::parse(
         argc, argv, defaults, rows, "the training step under each rebalancing method");
-    std::map<std::string, mg::bench::Timing> times;
-    for (const auto& [name, make] : rows) times[name] = mg::bench::time_in_child(make, options);
-    std::printf("threads %d; median of at least %d steps after %d warm-up steps\n\n",
-                options.threads, options.repeats, options.warmup);
-    std::printf("| %-24s | %9s | %9s | %10s |\n", "method", "step ms", "/ naive", "peak RSS");
-    std::printf("|%s|%s|%s|%s|\n", std::string(26, '-').c_str(), std::string(11, '-').c_str(),
-                std::string(11, '-').c_str(), std::string(12, '-').c_str());
-    const double naive = times.at("naive").median_ms;
-    for (const auto& [name, make] : rows) {
-      const mg::bench::Timing& t = times[name];
-      std::printf("| %-24s | %9.1f | %9.3f | %7.0f MB |\n", name.c_str(), t.median_ms,
-                  t.median_ms / naive, t.peak_rss_mb);
+    std::printf(
+        "threads %d; medians of %d steps after %d warm-up steps, each method in turn with its own "
+        "Naive model\n\n",
+        options.threads, options.repeats, options.warmup);
+    std::printf("| %-20s | %9s | %9s | %9s | %10s |\n", "method", "step ms", "naive ms", "/ naive",
+                "both RSS");
+    std::printf("|%s|%s|%s|%s|%s|\n", std::string(22, '-').c_str(), std::string(11, '-').c_str(),
+                std::string(11, '-').c_str(), std::string(11, '-').c_str(),
+                std::string(12, '-').c_str());
+    for (const auto& name : mg::bench::selected_rows(options, rows)) {
+      const MethodFactory& make =
+          std::find_if(methods().begin(), methods().end(), [&](const auto& m) {
+            return m.first == name;
+          })->second;
+      const std::vector<double> values =
+          mg::bench::run_in_child([&] { return paired_medians(make, options); }, options);
+      std::printf("| %-20s | %9.1f | %9.1f | %9.3f | %7.0f MB |\n", name.c_str(), values.at(0),
+                  values.at(1), values.at(0) / values.at(1), values.at(2));
+      std::fflush(stdout);
     }
     return 0;
   } catch (const mg::Error& error) {
