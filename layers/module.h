@@ -163,4 +163,19 @@ class Module {
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
 };
 
+// Restores a module's training mode when the scope ends (an exception included): for passes that
+// switch a model to evaluation mode in the middle of training (PMR's prototypes, AGM's
+// zero-input passes).
+class TrainingModeGuard {
+ public:
+  explicit TrainingModeGuard(Module& module) : module_(module), training_(module.is_training()) {}
+  ~TrainingModeGuard() { module_.train(training_); }
+  TrainingModeGuard(const TrainingModeGuard&) = delete;
+  TrainingModeGuard& operator=(const TrainingModeGuard&) = delete;
+
+ private:
+  Module& module_;
+  bool training_;
+};
+
 }  // namespace mg::nn

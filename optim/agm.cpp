@@ -12,18 +12,6 @@
 namespace mg::optim {
 namespace {
 
-class ModeRestorer {
- public:
-  explicit ModeRestorer(nn::Module& module) : module_(module), training_(module.is_training()) {}
-  ~ModeRestorer() { module_.train(training_); }
-  ModeRestorer(const ModeRestorer&) = delete;
-  ModeRestorer& operator=(const ModeRestorer&) = delete;
-
- private:
-  nn::Module& module_;
-  bool training_;
-};
-
 double factorial(std::int64_t n) {
   double out = 1;
   for (std::int64_t i = 2; i <= n; ++i) out *= static_cast<double>(i);
@@ -84,7 +72,7 @@ nn::MultimodalOutput Agm::forward(StepContext& context) {
   std::vector<Tensor> coalition_logits(full + 1);
   coalition_logits[full] = out.logits;
   {
-    ModeRestorer restore(model);
+    nn::TrainingModeGuard restore(model);
     model.eval();
     for (std::uint64_t s = 1; s < full; ++s) {
       std::vector<bool> present(modalities);

@@ -8,19 +8,6 @@
 namespace mg::optim {
 namespace {
 
-// Restores a module's training mode when the scope ends (an exception included).
-class ModeRestorer {
- public:
-  explicit ModeRestorer(nn::Module& module) : module_(module), training_(module.is_training()) {}
-  ~ModeRestorer() { module_.train(training_); }
-  ModeRestorer(const ModeRestorer&) = delete;
-  ModeRestorer& operator=(const ModeRestorer&) = delete;
-
- private:
-  nn::Module& module_;
-  bool training_;
-};
-
 bool in_window(const PmrOptions& options, std::int64_t epoch) {
   return epoch >= options.modulation_starts && epoch <= options.modulation_ends;
 }
@@ -51,7 +38,7 @@ void Pmr::on_epoch_start(nn::MultimodalClassifier& model, std::int64_t epoch,
   DType dtype = kFloat32;
   Device device;
   {
-    ModeRestorer restore(model);
+    nn::TrainingModeGuard restore(model);
     model.eval();
     NoGradGuard no_grad;
     Batch batch;
