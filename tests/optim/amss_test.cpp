@@ -11,8 +11,8 @@ namespace {
 
 // Fixed float64 slice logits, features and labels (B = 4, C = 3, d = 4). Labels {0, 2, 2, 0}: class
 // 1 is absent below the largest label, so bincount has a zero entry. The expected numbers below
-// were computed once with numpy (float64) from the formulas of specs/amss.md §6.2, §6.3 and §7
-// (script: log-softmax CE, bincount/B, softmax feature entropies, swapped softmax, clamp).
+// are printed by tools/amss_significance_reference.py (numpy, float64; /usr/bin/python3) from the
+// formulas of specs/amss.md §6.2, §6.3 and §7.
 std::vector<Tensor> slice_logits() {
   return {
       tensor({1.0, -0.5, 0.25, 0.3, 0.8, -1.2, -0.4, 0.1, 0.9, 2.0, 0.0, -1.0}, {4, 3}, kFloat64),
@@ -60,6 +60,49 @@ TEST(ModalitySignificance, TextImageCodeFormulaIsInBits) {
   EXPECT_NEAR(s.label_entropy, 0.9999999711460993, 1e-12);
   EXPECT_NEAR(s.rates[0], 0.05095391497869539, 1e-12);
   EXPECT_NEAR(s.rates[1], 0.2954632733825011, 1e-12);
+}
+
+// Three-modality form (§6.4, §7 with M = 3): the AV/IT inputs plus a third (depth) modality.
+// Expected values printed by tools/amss_significance_reference.py (numpy, float64; run with
+// /usr/bin/python3), sections "three_modality code" and "three_modality paper".
+TEST(ModalitySignificance, ThreeModalityMatchesTheReferenceScript) {
+  std::vector<Tensor> logits = slice_logits();
+  logits.push_back(
+      tensor({0.4, 0.0, 0.6, -0.3, -0.2, 0.9, 1.1, 0.2, -0.5, 0.5, 0.1, 0.3}, {4, 3}, kFloat64));
+  std::vector<Tensor> feats = features();
+  feats.push_back(
+      tensor({0.0, 0.8, -0.2, 0.1, 1.2, 0.4, -0.9, 0.3, -0.1, 0.2, 0.5, 0.0, 0.6, -0.4, 1.0, 0.2},
+             {4, 4}, kFloat64));
+  const Significance code =
+      modality_significance(SignificanceFormula::ThreeModality, logits, feats, labels(), true);
+  ASSERT_FALSE(code.fallback);
+  EXPECT_NEAR(code.scores[2], -1.1350264699139958, 1e-12);
+  EXPECT_NEAR(code.label_entropy, 0.9999999997114609, 1e-12);  // bits, +1e-10 (B8)
+  EXPECT_NEAR(code.rates[0], 18.451007593148123, 1e-10);
+  EXPECT_NEAR(code.rates[1], 17.490335248843117, 1e-10);
+  EXPECT_NEAR(code.rates[2], 15.53462725556312, 1e-10);
+  // τ = 0.2 (the code's): the most significant modality clamps to 0.1, the others to 0.9.
+  EXPECT_EQ(update_ratios(code, 0.2), (std::vector<double>{0.1, 0.9, 0.9}));
+  std::vector<double> rho = update_ratios(code, 20.0);  // unclamped: 1 − softmax_m(R/τ)
+  EXPECT_NEAR(rho[0], 0.6450648220703026, 1e-12);
+  EXPECT_NEAR(rho[1], 0.6617106622294797, 1e-12);
+  EXPECT_NEAR(rho[2], 0.6932245157002176, 1e-12);
+
+  const Significance paper =
+      modality_significance(SignificanceFormula::ThreeModality, logits, feats, labels(), false);
+  ASSERT_FALSE(paper.fallback);
+  EXPECT_NEAR(paper.label_entropy, std::log(2.0), 1e-12);
+  EXPECT_NEAR(paper.rates[0], 23.941926127032797, 1e-10);
+  EXPECT_NEAR(paper.rates[1], 22.88366115952218, 1e-10);
+  EXPECT_NEAR(paper.rates[2], 20.01132272326568, 1e-10);
+  rho = update_ratios(paper, 0.5);
+  EXPECT_NEAR(rho[0], 0.10780744344948079, 1e-12);
+  EXPECT_NEAR(rho[1], 0.8925364151247106, 1e-12);
+  EXPECT_EQ(rho[2], 0.9);
+  rho = update_ratios(paper, 20.0);
+  EXPECT_NEAR(rho[0], 0.6389942307101134, 1e-12);
+  EXPECT_NEAR(rho[1], 0.657599641515747, 1e-12);
+  EXPECT_NEAR(rho[2], 0.7034061277741395, 1e-12);
 }
 
 TEST(ModalitySignificance, GuardFallsBackToOneHalf) {
