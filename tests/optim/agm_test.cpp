@@ -7,22 +7,14 @@
 #include "layers/models/av_classifier.h"
 #include "optim/clip_grad.h"
 #include "optim/sgd.h"
+#include "small_av.h"
 #include "test_util.h"
 
 namespace mg::optim {
 namespace {
 
-std::shared_ptr<nn::AVClassifier> small_av() {
-  nn::AVClassifierOptions options;
-  options.trunk.width = 4;
-  return std::make_shared<nn::AVClassifier>(options);
-}
-
-Batch av_batch(std::uint64_t seed = 3) {
-  Generator generator(seed);
-  return {{randn({4, 1, 24, 16}, {}, &generator), randn({4, 3, 1, 32, 32}, {}, &generator)},
-          randint(0, 6, {4}, kInt64, &generator)};
-}
+using mg::testing::av_batch;
+using mg::testing::small_av;
 
 std::map<std::string, double> as_map(const StepLog& log) {
   return {log.begin(), log.end()};

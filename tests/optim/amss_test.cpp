@@ -4,10 +4,14 @@
 
 #include "layers/models/av_classifier.h"
 #include "optim/sgd.h"
+#include "small_av.h"
 #include "test_util.h"
 
 namespace mg::optim {
 namespace {
+
+using mg::testing::av_batch;
+using mg::testing::small_av;
 
 // Fixed float64 slice logits, features and labels (B = 4, C = 3, d = 4). Labels {0, 2, 2, 0}: class
 // 1 is absent below the largest label, so bincount has a zero entry. The expected numbers below
@@ -130,19 +134,6 @@ TEST(UpdateRatios, SwappedSoftmaxClampAndNaN) {
   EXPECT_MG_ERROR(update_ratios(s, 0.0), "update_ratios", "tau");
 }
 
-std::shared_ptr<nn::AVClassifier> small_av() {
-  nn::AVClassifierOptions options;
-  options.trunk.width = 4;
-  options.trunk.activation = nn::Activation::GELU;  // AMSS's trunk; no dead channels
-  return std::make_shared<nn::AVClassifier>(options);
-}
-
-Batch batch() {
-  Generator generator(3);
-  return {{randn({4, 1, 24, 16}, {}, &generator), randn({4, 3, 1, 32, 32}, {}, &generator)},
-          randint(0, 6, {4}, kInt64, &generator)};
-}
-
 std::vector<float> values(const Tensor& t) {
   return clone(t).to_vector<float>();
 }
@@ -158,14 +149,14 @@ std::vector<bool> changed_channels(const std::vector<float>& before,
 }
 
 TEST(Amss, PaperModeKeepsCeilRhoNChannelsAndFreezesTheOthersBitForBit) {
-  auto model = small_av();
+  auto model = small_av(nn::Activation::GELU);
   SGD sgd(model->named_parameters(), SGDOptions{.lr = 0.1, .momentum = 0.9, .weight_decay = 1e-4});
   Amss amss(AmssOptions{.plus = true});
   Generator generator(11);
   std::vector<std::pair<std::string, std::vector<float>>> before;
   for (const nn::NamedParameter& p : model->named_parameters())
     if (p.tensor.dim() == 4) before.emplace_back(p.name, values(p.tensor));
-  const StepResult result = train_step(*model, sgd, amss, batch(), 0, 0, generator);
+  const StepResult result = train_step(*model, sgd, amss, av_batch(), 0, 0, generator);
   EXPECT_EQ(sgd.mask_mode(), MaskMode::Strict);
   ASSERT_EQ(amss.ratios().size(), 2u);
   EXPECT_EQ(result.log[0].first, "rho.audio");
@@ -193,13 +184,13 @@ TEST(Amss, PaperModeKeepsCeilRhoNChannelsAndFreezesTheOthersBitForBit) {
 }
 
 TEST(Amss, PaperModeMasksTheConcatHeadRowByRow) {
-  auto model = small_av();
+  auto model = small_av(nn::Activation::GELU);
   SGD sgd(model->named_parameters(), SGDOptions{.lr = 0.1});
   Amss amss;
   Generator generator(5);
   const Tensor w = model->parameter("fusion_module.fc_out.weight");
   const std::vector<float> old = values(w);
-  train_step(*model, sgd, amss, batch(), 0, 0, generator);
+  train_step(*model, sgd, amss, av_batch(), 0, 0, generator);
   const std::vector<float> now = values(w);
   const std::int64_t rows = w.shape()[0], columns = w.shape()[1], d = columns / 2;
   for (std::int64_t c = 0; c < rows; ++c)
@@ -212,7 +203,7 @@ TEST(Amss, PaperModeMasksTheConcatHeadRowByRow) {
 }
 
 TEST(Amss, ReferenceModeMasksGradientsWithTheCodeFactor) {
-  auto model = small_av();
+  auto model = small_av(nn::Activation::GELU);
   const double lr = 0.05, wd = 1e-3;
   SGD sgd(model->named_parameters(), SGDOptions{.lr = lr, .momentum = 0.9, .weight_decay = wd});
   Amss amss(AmssOptions{.plus = true, .mode = AmssMode::Reference});
@@ -220,7 +211,7 @@ TEST(Amss, ReferenceModeMasksGradientsWithTheCodeFactor) {
   const std::string name = "visual_net.layer1.0.conv1.weight";
   const Tensor p = model->parameter(name);
   const std::vector<float> old = values(p);
-  train_step(*model, sgd, amss, batch(), 0, 0, generator);
+  train_step(*model, sgd, amss, av_batch(), 0, 0, generator);
   EXPECT_EQ(sgd.mask_mode(), MaskMode::Grad);
   const std::vector<float> now = values(p);
   const std::vector<float> grad = values(p.grad());  // the optimizer does not touch .grad

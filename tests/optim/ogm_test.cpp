@@ -4,10 +4,14 @@
 
 #include "layers/models/av_classifier.h"
 #include "optim/sgd.h"
+#include "small_av.h"
 #include "test_util.h"
 
 namespace mg::optim {
 namespace {
+
+using mg::testing::av_batch;
+using mg::testing::small_av;
 
 // Slice logits and labels of amss_test.cpp; the expected values were computed once with numpy
 // (float64): s_m = Σ_i softmax(z_m,i)[y_i], ρ_1 = s_1/s_0 = 0.9695 < 1, so audio is damped by
@@ -27,18 +31,6 @@ TEST(OgmCoefficients, MatchNumpy) {
       ogm_coefficients({logits[1], logits[0]}, from_vector<std::int64_t>({0, 2, 2, 0}, {4}), 0.8);
   EXPECT_EQ(swapped.coefficients[0], 1.0);
   EXPECT_NEAR(swapped.coefficients[1], 0.32211316938125967, 1e-12);
-}
-
-std::shared_ptr<nn::AVClassifier> small_av() {
-  nn::AVClassifierOptions options;
-  options.trunk.width = 4;
-  return std::make_shared<nn::AVClassifier>(options);
-}
-
-Batch batch() {
-  Generator generator(3);
-  return {{randn({4, 1, 24, 16}, {}, &generator), randn({4, 3, 1, 32, 32}, {}, &generator)},
-          randint(0, 6, {4}, kInt64, &generator)};
 }
 
 // Records every gradient before and after the method's after_backward.
@@ -66,7 +58,7 @@ TEST(Ogm, ScalesOnlyConvKernelsInsideTheWindow) {
   SGD sgd(model->parameters(), SGDOptions{.lr = 0.1});
   Probe ogm(OgmOptions{.alpha = 0.8, .start_epoch = 1, .end_epoch = 2});
   Generator generator(1);
-  const StepResult r = train_step(*model, sgd, ogm, batch(), 2, 0, generator);
+  const StepResult r = train_step(*model, sgd, ogm, av_batch(), 2, 0, generator);
   const double k[2] = {logged(r.log, "coefficient.audio"), logged(r.log, "coefficient.visual")};
   EXPECT_EQ(logged(r.log, "modulated"), 1.0);
   EXPECT_TRUE(k[0] == 1.0 || k[1] == 1.0);
@@ -91,7 +83,7 @@ TEST(Ogm, LeavesGradientsAloneOutsideTheWindow) {
   for (std::int64_t epoch : {0, 3}) {
     ogm.before.clear();
     ogm.after.clear();
-    const StepResult r = train_step(*model, sgd, ogm, batch(), epoch, 0, generator);
+    const StepResult r = train_step(*model, sgd, ogm, av_batch(), epoch, 0, generator);
     EXPECT_EQ(logged(r.log, "modulated"), 0.0);
     EXPECT_EQ(ogm.before, ogm.after);
   }
@@ -106,7 +98,7 @@ TEST(Ogm, GradientEnhancementAddsNoiseWithTheUnscaledStd) {
   SGD sgd(model->parameters(), SGDOptions{.lr = 0.1});
   Probe ogm(OgmOptions{.alpha = 0.8, .gradient_enhancement = true});
   Generator generator(2024);
-  const StepResult r = train_step(*model, sgd, ogm, batch(), 0, 0, generator);
+  const StepResult r = train_step(*model, sgd, ogm, av_batch(), 0, 0, generator);
   const double k[2] = {logged(r.log, "coefficient.audio"), logged(r.log, "coefficient.visual")};
   double sum = 0, squares = 0;
   std::int64_t n = 0;

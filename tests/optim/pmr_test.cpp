@@ -7,10 +7,14 @@
 #include "layers/fusion.h"
 #include "layers/models/av_classifier.h"
 #include "optim/sgd.h"
+#include "small_av.h"
 #include "test_util.h"
 
 namespace mg::optim {
 namespace {
+
+using mg::testing::av_batch;
+using mg::testing::small_av;
 
 constexpr std::int64_t kB = 4, kD = 2, kC = 3;
 
@@ -177,12 +181,6 @@ TEST(Pmr, PerStopsAfterItsEpochsAndNothingActsOutsideTheWindow) {
     EXPECT_EQ(outside.loss, naive.loss) << "epoch " << epoch;
     EXPECT_TRUE(outside.log.empty()) << "epoch " << epoch;
   }
-}
-
-std::shared_ptr<nn::AVClassifier> small_av() {
-  nn::AVClassifierOptions options;
-  options.trunk.width = 4;
-  return std::make_shared<nn::AVClassifier>(options);
 }
 
 std::vector<Batch> av_batches(std::uint64_t seed, int count) {

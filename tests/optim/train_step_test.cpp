@@ -2,22 +2,14 @@
 
 #include "layers/models/av_classifier.h"
 #include "optim/sgd.h"
+#include "small_av.h"
 #include "test_util.h"
 
 namespace mg::optim {
 namespace {
 
-std::shared_ptr<nn::AVClassifier> small_av() {
-  nn::AVClassifierOptions options;
-  options.trunk.width = 4;
-  return std::make_shared<nn::AVClassifier>(options);
-}
-
-Batch batch() {
-  Generator generator(3);
-  return {{randn({4, 1, 24, 16}, {}, &generator), randn({4, 3, 1, 32, 32}, {}, &generator)},
-          randint(0, 6, {4}, kInt64, &generator)};
-}
+using mg::testing::av_batch;
+using mg::testing::small_av;
 
 // Records the order of the hooks and changes nothing.
 struct Recorder : Rebalancer {
@@ -49,8 +41,8 @@ TEST(TrainStep, RunsTheHooksInOrderAndStepsLikeNaive) {
   Naive naive;
   Generator g1(1), g2(1);
   const auto before = a->parameter("fusion_module.fc_out.weight").to_vector<float>();
-  const StepResult ra = train_step(*a, sgd_a, recorder, batch(), 0, 0, g1);
-  const StepResult rb = train_step(*b, sgd_b, naive, batch(), 0, 0, g2);
+  const StepResult ra = train_step(*a, sgd_a, recorder, av_batch(), 0, 0, g1);
+  const StepResult rb = train_step(*b, sgd_b, naive, av_batch(), 0, 0, g2);
   EXPECT_EQ(recorder.calls, (std::vector<std::string>{"before_forward", "forward", "loss",
                                                       "after_backward(grads)", "before_step"}));
   EXPECT_EQ(ra.loss, rb.loss);
@@ -65,7 +57,7 @@ TEST(TrainStep, RejectsBadLabels) {
   SGD sgd(model->parameters(), SGDOptions{.lr = 0.1});
   Naive naive;
   Generator generator(1);
-  Batch bad = batch();
+  Batch bad = av_batch();
   bad.labels = zeros({4, 1}, kInt64);
   EXPECT_MG_ERROR(train_step(*model, sgd, naive, bad, 0, 0, generator), "train_step", "naive",
                   "int64[4, 1]");
