@@ -8,76 +8,26 @@
 #include <vector>
 
 #include "autograd/ops.h"
-#include "core/autograd_meta.h"
-#include "core/cpu/parallel.h"
-#include "core/ops_copy.h"
-#include "core/ops_elementwise.h"
 #include "experiments/bench_harness.h"
 #include "layers/dropout.h"
 #include "layers/linear.h"
 #include "layers/models/av_classifier.h"
 #include "layers/models/bert.h"
 #include "layers/models/resnet.h"
+#include "optim/sgd.h"
 
 namespace {
 
 using mg::Tensor;
 using mg::bench::Step;
 
-// torch.optim.SGD's update with momentum and weight decay, in place:
-//   g ← g + wd·p;  b ← g (first step) or m·b + g;  p ← p − lr·b,
-// fused into one pass over each parameter, leaving g as it was (PyTorch's CPU step makes four
-// passes). The optimizers of maskgrad proper live in optim/; this keeps the benchmark
-// self-contained.
-class SgdMomentum {
- public:
-  explicit SgdMomentum(std::vector<Tensor> parameters) : parameters_(std::move(parameters)) {}
-
-  void step() {
-    mg::NoGradGuard no_grad;
-    if (buffers_.empty()) buffers_.resize(parameters_.size());
-    for (std::size_t i = 0; i < parameters_.size(); ++i) {
-      const Tensor& p = parameters_[i];
-      const Tensor& g = p.grad();
-      if (!g.defined()) continue;
-      MG_CHECK(p.dtype() == mg::kFloat32 && p.is_contiguous() && g.is_contiguous(),
-               "SgdMomentum: expected contiguous float32 parameters and gradients, got ",
-               mg::describe(p), " and ", mg::describe(g));
-      const bool first = !buffers_[i].defined();
-      if (first) buffers_[i] = mg::empty(p.shape(), p.options());
-      float* param = p.data_ptr<float>();
-      const float* grad = g.data_ptr<float>();
-      float* buffer = buffers_[i].data_ptr<float>();
-      mg::cpu::parallel_for(0, p.numel(), mg::cpu::kParallelGrain,
-                            [&](std::int64_t begin, std::int64_t end) {
-                              for (std::int64_t j = begin; j < end; ++j) {
-                                const float d = grad[j] + kWeightDecay * param[j];
-                                const float b = first ? d : kMomentum * buffer[j] + d;
-                                buffer[j] = b;
-                                param[j] -= kLearningRate * b;
-                              }
-                            });
-    }
-  }
-
-  void zero_grad() {
-    for (const Tensor& p : parameters_)
-      if (p.autograd_meta()) p.autograd_meta()->grad = Tensor();
-  }
-
- private:
-  static constexpr float kLearningRate = 0.01f;
-  static constexpr float kMomentum = 0.9f;
-  static constexpr float kWeightDecay = 1e-4f;
-  std::vector<Tensor> parameters_;
-  std::vector<Tensor> buffers_;
-};
-
 // A training step around `loss_of` (which runs the forward pass and returns the loss).
 template <typename Model, typename Loss>
 Step training_step(std::shared_ptr<Model> model, Loss loss_of) {
   model->train();
-  auto optimizer = std::make_shared<SgdMomentum>(model->parameters());
+  auto optimizer = std::make_shared<mg::optim::SGD>(
+      model->parameters(),
+      mg::optim::SGDOptions{.lr = 0.01, .momentum = 0.9, .weight_decay = 1e-4});
   return [model, optimizer, loss_of] {
     mg::backward(loss_of(*model));
     optimizer->step();
