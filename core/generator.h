@@ -18,7 +18,7 @@ struct PhiloxState {
 
 // Philox4x32-10 (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", SC 2011): four
 // 32-bit random words for a 64-bit counter under a 64-bit key.
-inline std::array<std::uint32_t, 4> philox4x32(std::uint64_t counter, std::uint64_t key) {
+constexpr std::array<std::uint32_t, 4> philox4x32(std::uint64_t counter, std::uint64_t key) {
   constexpr std::uint32_t kMul0 = 0xD2511F53u, kMul1 = 0xCD9E8D57u;
   constexpr std::uint32_t kWeyl0 = 0x9E3779B9u, kWeyl1 = 0xBB67AE85u;
   std::uint32_t c0 = static_cast<std::uint32_t>(counter),

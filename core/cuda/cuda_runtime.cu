@@ -1,9 +1,27 @@
 #include <cuda_runtime.h>
 
+#include <atomic>
+
+#include "core/cuda/caching_allocator.cuh"
+#include "core/cuda/check.cuh"
+#include "core/cuda/context.cuh"
+#include "core/cuda/cuda_backend.cuh"
 #include "core/cuda/cuda_runtime.h"
 #include "core/error.h"
 
 namespace mg::cuda {
+
+namespace {
+
+void check_present(int index, const char* what) {
+  const int count = device_count();
+  MG_CHECK(count > 0, what, ": maskgrad was built with CUDA but no GPU is present");
+  MG_CHECK(index >= 0 && index < count, what, ": no device cuda:", index, " (", count, " present)");
+}
+
+std::atomic<bool> tf32_allowed{false};
+
+}  // namespace
 
 bool is_built() {
   return true;
@@ -19,17 +37,39 @@ int device_count() {
   return count;
 }
 
-// The device memory allocator and the kernels arrive with the CUDA backend; until then a CUDA
-// tensor cannot be created, and the error says why.
+std::string device_name(int index) {
+  check_present(index, "cuda::device_name");
+  cudaDeviceProp properties{};
+  MG_CUDA_CHECK(cudaGetDeviceProperties(&properties, index), "cuda::device_name");
+  return properties.name;
+}
+
 Allocator& allocator(int index) {
-  MG_CHECK(device_count() > 0, "cuda:", index,
-           ": maskgrad was built with CUDA but no GPU is present");
-  throw Error(str("cuda:", index, ": the CUDA backend is not implemented in this version yet"));
+  check_present(index, "CUDA allocator");
+  return caching_allocator(index);
+}
+
+Backend& cuda_backend() {
+  static CudaBackend instance;
+  return instance;
 }
 
 Backend& backend() {
-  MG_CHECK(device_count() > 0, "CUDA backend: maskgrad was built with CUDA but no GPU is present");
-  throw Error("CUDA backend: not implemented in this version yet");
+  check_present(0, "CUDA backend");
+  return cuda_backend();
+}
+
+void synchronize(int index) {
+  check_present(index, "cuda::synchronize");
+  MG_CUDA_CHECK(cudaStreamSynchronize(stream(index)), "cuda::synchronize");
+}
+
+void set_allow_tf32(bool allow) {
+  tf32_allowed = allow;
+}
+
+bool allow_tf32() {
+  return tf32_allowed;
 }
 
 }  // namespace mg::cuda

@@ -16,11 +16,32 @@ bool is_built() {
 int device_count() {
   return 0;
 }
+std::string device_name(int) {
+  not_built("cuda::device_name");
+}
 Allocator& allocator(int) {
   not_built("CUDA allocator");
 }
 Backend& backend() {
   not_built("CUDA backend");
+}
+void synchronize(int) {
+  not_built("cuda::synchronize");
+}
+DeviceMemoryStats memory_stats(int) {
+  not_built("cuda::memory_stats");
+}
+void reset_peak_memory_stats(int) {
+  not_built("cuda::reset_peak_memory_stats");
+}
+void empty_cache() {
+  not_built("cuda::empty_cache");
+}
+void set_allow_tf32(bool) {
+  not_built("cuda::set_allow_tf32");
+}
+bool allow_tf32() {
+  return false;
 }
 
 }  // namespace mg::cuda

@@ -1,0 +1,58 @@
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <vector>
+
+#include "autograd/ops.h"
+#include "core/cuda/cuda_runtime.h"
+
+namespace mg::testing {
+
+// CUDA tests run wherever maskgrad builds; without a GPU each one skips, saying why.
+#define MG_REQUIRE_GPU()                                                                 \
+  do {                                                                                   \
+    if (!::mg::cuda::is_available())                                                     \
+      GTEST_SKIP() << (::mg::cuda::is_built() ? "built with CUDA, but no GPU is present" \
+                                              : "built without CUDA");                   \
+  } while (false)
+
+// A copy of `x` on the GPU, with the same requires_grad, as a leaf.
+inline Tensor to_gpu(const Tensor& x) {
+  Tensor copy = native::to(x, Device::cuda());
+  if (x.requires_grad()) copy.requires_grad_(true);
+  return copy;
+}
+
+// Expects `gpu` (on a GPU) to equal `cpu` (on the CPU) up to a relative error: every element
+// within rtol · max(|cpu|, 1e-30 scale) of its CPU value, where the scale is the largest CPU
+// magnitude, so that elements near zero are judged against the tensor's size, not their own.
+inline void expect_matches_cpu(const Tensor& gpu, const Tensor& cpu, double rtol,
+                               const std::string& what = "") {
+  ASSERT_TRUE(gpu.defined()) << what;
+  ASSERT_TRUE(cpu.defined()) << what;
+  ASSERT_TRUE(gpu.device().is_cuda()) << what << ": " << describe(gpu);
+  ASSERT_EQ(gpu.shape(), cpu.shape()) << what;
+  ASSERT_EQ(gpu.dtype(), cpu.dtype()) << what;
+  const Tensor back = native::to(gpu, Device::cpu());
+  const auto actual = native::to(back, kFloat64).to_vector<double>();
+  const auto expected = native::to(cpu, kFloat64).to_vector<double>();
+  double scale = 0;
+  for (double v : expected) scale = std::max(scale, std::abs(v));
+  const double tol = rtol * std::max(scale, 1e-30);
+  std::size_t bad = 0;
+  for (std::size_t i = 0; i < actual.size(); ++i) {
+    if (actual[i] == expected[i]) continue;  // also equal infinities
+    if (std::abs(actual[i] - expected[i]) <= tol) continue;
+    if (++bad <= 5) {
+      ADD_FAILURE() << what << ": element " << i << " is " << actual[i] << " on the GPU and "
+                    << expected[i] << " on the CPU (tolerance " << tol << ")";
+    }
+  }
+  EXPECT_EQ(bad, 0u) << what << ": " << bad << " of " << actual.size() << " elements differ";
+}
+
+}  // namespace mg::testing
