@@ -18,6 +18,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/cuda/cuda_runtime.h"
+#include "core/device.h"
 #include "core/error.h"
 #include "core/json.h"
 #include "core/threading.h"
@@ -35,7 +37,27 @@ struct Options {
   std::string python = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
   std::string rows;  // comma-separated; empty means all
   bool torch = true;
+  bool accepts_device = false;  // whether the program's rows honour --device
+  Device device = Device::cpu();
 };
+
+// The device the rows build their models and inputs on: --device, set by parse().
+inline Device& target_device() {
+  static Device device = Device::cpu();
+  return device;
+}
+
+// Waits for the step's queued GPU work, so that a timer stopped after it measures the work.
+inline void wait_for(const Options& options) {
+  if (options.device.is_cuda()) cuda::synchronize(options.device.index);
+}
+
+// Peak memory of a row: the process's peak RSS on the CPU; on a GPU, the most device memory that
+// tensors held (the caching allocator's peak), in MB.
+inline double peak_device_mb(const Options& options) {
+  return static_cast<double>(cuda::memory_stats(options.device.index).peak_allocated_bytes) /
+         (1 << 20);
+}
 
 struct Timing {
   double median_ms = -1;
@@ -62,7 +84,13 @@ inline std::vector<double> run_in_child(const std::function<std::vector<double>(
   if (pid == 0) {
     close(fds[0]);
     mg::set_num_threads(options.threads);
-    std::vector<double> values = work();
+    std::vector<double> values;
+    try {
+      values = work();
+    } catch (const std::exception& error) {
+      std::cerr << options.program << ": " << error.what() << "\n";
+      _exit(1);
+    }
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
     values.push_back(static_cast<double>(usage.ru_maxrss) / 1024);
@@ -92,19 +120,25 @@ inline Timing time_in_child(const std::function<Step()>& make, const Options& op
         Step step = make();
         using Clock = std::chrono::steady_clock;
         const auto warmup_start = Clock::now();
-        for (int i = 0; i < options.warmup || Clock::now() - warmup_start < kMinWarmup; ++i) step();
+        for (int i = 0; i < options.warmup || Clock::now() - warmup_start < kMinWarmup; ++i) {
+          step();
+          wait_for(options);
+        }
         std::vector<double> times;
         const auto timed_start = Clock::now();
         while (static_cast<int>(times.size()) < options.repeats ||
                (Clock::now() - timed_start < kMinTimed && times.size() < kMaxRuns)) {
           const auto start = Clock::now();
           step();
+          wait_for(options);
           times.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
         }
+        if (options.device.is_cuda())
+          return std::vector<double>{median(times), peak_device_mb(options)};
         return std::vector<double>{median(times)};
       },
       options);
-  return {values.at(0), values.at(1)};
+  return {values.at(0), values.back()};
 }
 
 // Runs tools/<program>_torch.py once for all rows and reads its JSON lines.
@@ -116,7 +150,8 @@ inline std::map<std::string, Timing> torch_timings(const std::vector<std::string
   const std::string command = options.python + " " + script + " --threads " +
                               std::to_string(options.threads) + " --warmup " +
                               std::to_string(options.warmup) + " --repeats " +
-                              std::to_string(options.repeats) + " --rows '" + list + "'";
+                              std::to_string(options.repeats) + " --rows '" + list + "'" +
+                              (options.device.is_cuda() ? " --device cuda" : "");
   std::map<std::string, Timing> timings;
   FILE* out = popen(command.c_str(), "r");
   if (out == nullptr) return timings;
@@ -125,8 +160,9 @@ inline std::map<std::string, Timing> torch_timings(const std::vector<std::string
     try {
       const Json row = Json::parse(line, script);
       version = row.at("torch").as_string();
+      const char* memory = options.device.is_cuda() ? "peak_device_mb" : "peak_rss_mb";
       timings[row.at("row").as_string()] = {row.at("median_ms").as_double(),
-                                            row.at("peak_rss_mb").as_double()};
+                                            row.at(memory).as_double()};
     } catch (const Error& error) {
       std::cerr << options.program << ": ignoring a line from the PyTorch side: " << error.what()
                 << "\n";
@@ -147,8 +183,13 @@ inline void print_help(const Options& defaults, const std::string& what) {
             << "                  the median is reported (default " << defaults.repeats << ")\n"
             << "  --rows A,B      only these rows (default: all)\n"
             << "  --python PATH   the Python that has torch (default /usr/bin/python3)\n"
-            << "  --no-torch      time maskgrad only\n"
-            << "  --list          print the row names and exit\n";
+            << "  --no-torch      time maskgrad only\n";
+  if (defaults.accepts_device) {
+    std::cout
+        << "  --device D      cpu or cuda[:N] (default cpu); on a GPU the memory columns are\n"
+        << "                  the peak device memory held by tensors, not RSS\n";
+  }
+  std::cout << "  --list          print the row names and exit\n";
 }
 
 // The rows --rows selects (all when empty), in table order; throws when none matches.
@@ -192,6 +233,10 @@ inline Options parse(int argc, char** argv, Options options, const Rows& rows,
       options.rows = value();
     } else if (arg == "--python") {
       options.python = value();
+    } else if (arg == "--device" && options.accepts_device) {
+      // Not checked here: asking CUDA anything in this process would break CUDA in the forked
+      // children that time the rows; the first child reports a missing device.
+      options.device = Device::parse(value());
     } else if (arg == "--no-torch") {
       options.torch = false;
     } else if (arg == "--list") {
@@ -204,6 +249,7 @@ inline Options parse(int argc, char** argv, Options options, const Rows& rows,
       throw Error(str(options.program, ": unknown flag '", arg, "' (see --help)"));
     }
   }
+  target_device() = options.device;
   return options;
 }
 
@@ -222,10 +268,17 @@ inline int run(int argc, char** argv, Options defaults, const Rows& rows, const 
         options.torch ? torch_timings(names, options, version) : std::map<std::string, Timing>{};
     std::printf(
         "threads %d; median of at least %d runs and 0.25 s of runs, after at least %d warm-up "
-        "runs and 0.05 s; PyTorch %s\n\n",
+        "runs and 0.05 s; PyTorch %s\n",
         options.threads, options.repeats, options.warmup, version.c_str());
+    if (options.device.is_cuda()) {
+      std::printf("device %s (%s); memory: peak device memory held by tensors; TF32 %s\n",
+                  str(options.device).c_str(), cuda::device_name(options.device.index).c_str(),
+                  cuda::allow_tf32() ? "on" : "off");
+    }
+    std::printf("\n");
     std::printf("| %-40s | %9s | %11s | %6s | %10s | %14s |\n", "row", "ours ms", "PyTorch ms",
-                "ratio", "ours RSS", "PyTorch RSS");
+                "ratio", options.device.is_cuda() ? "ours mem" : "ours RSS",
+                options.device.is_cuda() ? "PyTorch mem" : "PyTorch RSS");
     std::printf("|%s|%s|%s|%s|%s|%s|\n", std::string(42, '-').c_str(), std::string(11, '-').c_str(),
                 std::string(13, '-').c_str(), std::string(8, '-').c_str(),
                 std::string(12, '-').c_str(), std::string(16, '-').c_str());

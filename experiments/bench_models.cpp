@@ -2,7 +2,8 @@
 // same thread count, in the same run (tools/bench_models_torch.py), and prints one table: row,
 // ours ms, PyTorch ms, ratio, peak RSS of each. A step is forward, cross-entropy, backward, an SGD
 // step (lr 0.01, momentum 0.9, weight decay 1e-4, PyTorch's update rule) and dropping the
-// gradients, in training mode, float32. Rows are described in tools/bench_models_torch.py.
+// gradients, in training mode, float32, on the CPU or (--device cuda) a GPU, where each step is
+// timed to the end of its GPU work. Rows are described in tools/bench_models_torch.py.
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,9 +22,15 @@ namespace {
 using mg::Tensor;
 using mg::bench::Step;
 
+// `t` on the benchmark's device.
+Tensor on_device(const Tensor& t) {
+  return mg::to(t, mg::bench::target_device());
+}
+
 // A training step around `loss_of` (which runs the forward pass and returns the loss).
 template <typename Model, typename Loss>
 Step training_step(std::shared_ptr<Model> model, Loss loss_of) {
+  model->to(mg::bench::target_device());
   model->train();
   auto optimizer = std::make_shared<mg::optim::SGD>(
       model->parameters(),
@@ -35,15 +42,15 @@ Step training_step(std::shared_ptr<Model> model, Loss loss_of) {
   };
 }
 
-Step av_cremad() {
+Step av_cremad(std::int64_t batch) {
   mg::nn::AVClassifierOptions options;
   options.num_classes = 6;
   options.trunk.bn_init =
       mg::nn::BatchNormInit::Ones;  // as torchvision, which the PyTorch side uses
   auto model = std::make_shared<mg::nn::AVClassifier>(options);
-  const Tensor audio = mg::randn({8, 1, 257, 188});
-  const Tensor visual = mg::randn({8, 3, 1, 224, 224});
-  const Tensor labels = mg::randint(0, 6, {8});
+  const Tensor audio = on_device(mg::randn({batch, 1, 257, 188}));
+  const Tensor visual = on_device(mg::randn({batch, 3, 1, 224, 224}));
+  const Tensor labels = on_device(mg::randint(0, 6, {batch}));
   return training_step(model, [=](mg::nn::AVClassifier& m) {
     return mg::cross_entropy(m.forward(audio, visual).logits, labels);
   });
@@ -72,9 +79,9 @@ Step text_encoder() {
   std::vector<std::int64_t> mask_values(batch * seq, 1);
   for (std::int64_t b = batch / 2; b < batch; ++b)
     for (std::int64_t t = 16 + 3 * (b - batch / 2); t < seq; ++t) mask_values[b * seq + t] = 0;
-  const Tensor attention_mask = mg::from_vector(mask_values, {batch, seq});
-  const Tensor input_ids = mg::mul(mg::randint(1, 30522, {batch, seq}), attention_mask);
-  const Tensor labels = mg::randint(0, 2, {batch});
+  const Tensor attention_mask = on_device(mg::from_vector(mask_values, {batch, seq}));
+  const Tensor input_ids = mg::mul(on_device(mg::randint(1, 30522, {batch, seq})), attention_mask);
+  const Tensor labels = on_device(mg::randint(0, 2, {batch}));
   return training_step(model, [=](TextClassifier& m) {
     const Tensor pooled = m.bert->forward(input_ids, attention_mask).pooled_output;
     return mg::cross_entropy(m.classifier->forward(m.dropout->forward(pooled)), labels);
@@ -83,8 +90,8 @@ Step text_encoder() {
 
 Step resnet18_cifar() {
   auto model = mg::nn::resnet18({.num_classes = 10});
-  const Tensor images = mg::randn({64, 3, 32, 32});
-  const Tensor labels = mg::randint(0, 10, {64});
+  const Tensor images = on_device(mg::randn({64, 3, 32, 32}));
+  const Tensor labels = on_device(mg::randint(0, 10, {64}));
   return training_step(
       model, [=](mg::nn::ResNet& m) { return mg::cross_entropy(m.forward(images), labels); });
 }
@@ -92,7 +99,8 @@ Step resnet18_cifar() {
 // Keep in step with ROWS in tools/bench_models_torch.py.
 const mg::bench::Rows& rows() {
   static const mg::bench::Rows all = {
-      {"av_cremad", av_cremad},
+      {"av_cremad", [] { return av_cremad(8); }},
+      {"av_cremad_b64", [] { return av_cremad(64); }},
       {"text_encoder", text_encoder},
       {"resnet18_cifar", resnet18_cifar},
   };
@@ -106,5 +114,6 @@ int main(int argc, char** argv) {
   defaults.program = "bench_models";
   defaults.warmup = 2;
   defaults.repeats = 7;
+  defaults.accepts_device = true;
   return mg::bench::run(argc, argv, defaults, rows(), "training steps of the paper's models");
 }

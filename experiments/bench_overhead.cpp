@@ -3,7 +3,8 @@
 // and weight decay 1e-4) under every method, through the same train_step, and its ratio to
 // Naive's. Each method runs in a forked child (bench_harness.h) beside its own Naive model, the
 // two stepping in turn, so that the ratio compares steps taken in the same seconds: on a shared
-// machine the speed drifts by more than the few percent being measured.
+// machine the speed drifts by more than the few percent being measured. --device cuda runs it on
+// a GPU, each step timed to the end of its GPU work.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -61,7 +62,9 @@ const std::vector<std::pair<std::string, MethodFactory>>& methods() {
 }
 
 mg::bench::Step training(const MethodFactory& make_method) {
+  const mg::Device device = mg::bench::target_device();
   auto model = std::make_shared<mg::nn::AVClassifier>();
+  model->to(device);
   model->train();
   auto optimizer = std::make_shared<mg::optim::SGD>(
       model->named_parameters(),
@@ -69,7 +72,8 @@ mg::bench::Step training(const MethodFactory& make_method) {
   std::shared_ptr<mg::optim::Rebalancer> method = make_method();
   auto generator = std::make_shared<mg::Generator>(0);
   auto batch = std::make_shared<mg::optim::Batch>(mg::optim::Batch{
-      {mg::randn({8, 1, 257, 188}), mg::randn({8, 3, 1, 224, 224})}, mg::randint(0, 6, {8})});
+      {mg::to(mg::randn({8, 1, 257, 188}), device), mg::to(mg::randn({8, 3, 1, 224, 224}), device)},
+      mg::to(mg::randint(0, 6, {8}), device)});
   auto step = std::make_shared<std::int64_t>(0);
   method->on_epoch_start(*model, 0, [batch, served = false](mg::optim::Batch& out) mutable {
     if (served) return false;
@@ -92,10 +96,12 @@ std::vector<double> paired_medians(const MethodFactory& make, const mg::bench::O
     method();
     naive();
   }
+  mg::bench::wait_for(options);
   std::vector<double> method_ms, naive_ms;
-  const auto time = [](const mg::bench::Step& step) {
+  const auto time = [&](const mg::bench::Step& step) {
     const auto start = std::chrono::steady_clock::now();
     step();
+    mg::bench::wait_for(options);
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
         .count();
   };
@@ -114,13 +120,14 @@ int main(int argc, char** argv) {
   defaults.program = "bench_overhead";
   defaults.warmup = 2;
   defaults.repeats = 9;
+  defaults.accepts_device = true;
   try {
     const mg::bench::Options options = mg::bench::parse(
         argc, argv, defaults, rows, "the training step under each rebalancing method");
     std::printf(
-        "threads %d; medians of %d steps after %d warm-up steps, each method in turn with its own "
-        "Naive model\n\n",
-        options.threads, options.repeats, options.warmup);
+        "threads %d; device %s; medians of %d steps after %d warm-up steps, each method in turn "
+        "with its own Naive model\n\n",
+        options.threads, mg::str(options.device).c_str(), options.repeats, options.warmup);
     std::printf("| %-20s | %9s | %9s | %9s | %10s |\n", "method", "step ms", "naive ms", "/ naive",
                 "both RSS");
     std::printf("|%s|%s|%s|%s|%s|\n", std::string(22, '-').c_str(), std::string(11, '-').c_str(),

@@ -6,10 +6,11 @@ import resource
 import sys
 
 
-def run_in_child(program, name, threads, measure):
+def run_in_child(program, name, threads, measure, extra=None):
     """Runs measure() (the row's median ms) in a forked child with `threads` torch threads.
 
-    Returns {"median_ms", "peak_rss_mb"}; exits naming `program` and the row if the child fails.
+    Returns {"median_ms", "peak_rss_mb"} and whatever extra() (run in the child after measure)
+    adds; exits naming `program` and the row if the child fails.
     """
     import torch
 
@@ -20,7 +21,8 @@ def run_in_child(program, name, threads, measure):
         torch.set_num_threads(threads)
         median = measure()
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kB
-        os.write(write_end, json.dumps({"median_ms": median, "peak_rss_mb": peak_mb}).encode())
+        result = {"median_ms": median, "peak_rss_mb": peak_mb, **(extra() if extra else {})}
+        os.write(write_end, json.dumps(result).encode())
         os._exit(0)
     os.close(write_end)
     with os.fdopen(read_end) as pipe:

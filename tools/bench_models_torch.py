@@ -14,6 +14,7 @@ Rows (keep in step with experiments/bench_models.cpp):
                   (B*T, C, H, W), the feature map put back to (B, 512, T, 7, 7) ->
                   adaptive_avg_pool3d(1) -> 512; concat [audio, visual] -> Linear(1024, 6).
                   The trunks are torchvision's resnet18 up to layer4 (no avgpool, no fc).
+  av_cremad_b64   the same at batch 64 (the GPU workload of tools/gpu_check.sh).
   text_encoder    a BERT-style encoder computed as Hugging Face's BertModel computes it (post-norm,
                   erf GELU, LayerNorm eps 1e-12, dropout 0.1): 4 layers, hidden 256, 4 heads,
                   intermediate 1024, vocabulary 30522, 512 positions, 2 token types; pooler
@@ -24,10 +25,15 @@ Rows (keep in step with experiments/bench_models.cpp):
                   ImageNet stem (7x7 stride-2 conv, 3x3 stride-2 max pool) is kept exactly as
                   torchvision has it, not the CIFAR variant's 3x3 stem, so layer4 runs at 1x1.
 
-Prints one JSON object per row: {"row", "median_ms", "peak_rss_mb", "torch"}: the median of
---repeats timed steps after --warmup untimed ones, and the child's peak RSS (ru_maxrss). Each row
-runs in a forked child, so its peak RSS is its own. Uses whatever torch `python3` imports
-(Debian's python3-torch by default).
+With --device cuda everything lives on the GPU, each step is timed to the end of its GPU work
+(torch.cuda.synchronize), TF32 is off for matmul and convolution (as maskgrad's default) and
+cuDNN picks its algorithms by search (cudnn.benchmark), as maskgrad does.
+
+Prints one JSON object per row: {"row", "median_ms", "peak_rss_mb", "torch"}, plus
+"peak_device_mb" (torch.cuda.max_memory_allocated) on a GPU: the median of --repeats timed steps
+after --warmup untimed ones, and the child's peak RSS (ru_maxrss). Each row runs in a forked
+child, so its peak RSS is its own. Uses whatever torch `python3` imports (Debian's python3-torch
+by default).
 """
 import argparse
 import json
@@ -62,8 +68,8 @@ def resnet18_trunk(in_channels, activation):
                          net.layer1, net.layer2, net.layer3, net.layer4)
 
 
-def av_cremad(activation):
-    batch, frames, classes = 8, 1, 6
+def av_cremad(activation, batch=8):
+    frames, classes = 1, 6
     model = nn.ModuleDict({
         "audio": resnet18_trunk(1, activation),
         "visual": resnet18_trunk(3, activation),
@@ -164,15 +170,20 @@ def resnet18_cifar(_activation):
 # Keep in step with the rows of experiments/bench_models.cpp.
 ROWS = {
     "av_cremad": av_cremad,
+    "av_cremad_b64": lambda activation: av_cremad(activation, batch=64),
     "text_encoder": text_encoder,
     "resnet18_cifar": resnet18_cifar,
 }
 
 
-def training_step(name, activation):
-    """Builds row `name` (seeded) and returns one training step of it as a callable."""
+def training_step(name, activation, device):
+    """Builds row `name` (seeded) on `device` and returns one training step of it as a callable."""
     torch.manual_seed(0)
+    if device == "cuda":
+        torch.set_default_device("cuda")  # the rows create their inputs where the model runs
     model, forward, labels = ROWS[name](activation)
+    model.to(device)
+    labels = labels.to(device)
     model.train()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=1e-4)
 
@@ -180,13 +191,15 @@ def training_step(name, activation):
         F.cross_entropy(forward(), labels).backward()
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
+        if device == "cuda":
+            torch.cuda.synchronize()
 
     return step
 
 
 def time_row(name, args):
     """Median ms of `args.repeats` steps after `args.warmup` untimed ones."""
-    step = training_step(name, args.activation)
+    step = training_step(name, args.activation, args.device)
     for _ in range(args.warmup):
         step()
     times = []
@@ -215,6 +228,8 @@ def main():
     parser.add_argument("--rows", default="", help="comma-separated row names (default: all)")
     parser.add_argument("--activation", choices=("relu", "gelu"), default="relu",
                         help="activation of av_cremad's ResNets (default relu; AMSS uses gelu)")
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                        help="where the models and inputs live (default cpu)")
     parser.add_argument("--list", action="store_true", help="print the row names and exit")
     args = parser.parse_args()
     if args.list:
@@ -233,8 +248,17 @@ def main():
     import torch.nn.functional as functional
     import torchvision as torchvision_module
     torch, nn, F, torchvision = torch_module, nn_module, functional, torchvision_module
+    extra = None
+    if args.device == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cudnn.benchmark = True
+
+        def extra():
+            return {"peak_device_mb": torch.cuda.max_memory_allocated() / 2**20}
     for name in names:
-        result = run_in_child("bench_models_torch.py", name, args.threads, lambda: time_row(name, args))
+        result = run_in_child("bench_models_torch.py", name, args.threads,
+                              lambda: time_row(name, args), extra)
         print(json.dumps({"row": name, **result, "torch": torch.__version__}), flush=True)
 
 

@@ -9,6 +9,7 @@
 
 #include "autograd/ops.h"
 #include "core/cuda/cuda_runtime.h"
+#include "core/ops_copy.h"
 
 namespace mg::testing {
 
