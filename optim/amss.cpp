@@ -74,7 +74,7 @@ class MaskLog {
  public:
   explicit MaskLog(std::size_t modalities) : stats_(modalities) {}
 
-  // `factors[begin, end)` are the weight's units (a classifier block: its entries).
+  // `factors[0, count)`: one per unit of the weight (a classifier block: one per entry).
   void add(const std::string& name, std::int64_t modality, const double* factors,
            std::int64_t count) {
     std::int64_t kept = 0;
