@@ -10,6 +10,7 @@
 #include "core/ops_copy.h"
 #include "core/ops_view.h"
 #include "layers/models/text_image_classifier.h"
+#include "optim/masks/uniform_stream.h"
 
 namespace mg::optim {
 
@@ -50,6 +51,69 @@ Tensor doubles_tensor(const std::vector<double>& values) {
 const double* doubles(const Tensor& t) {
   return t.data_ptr<double>();
 }
+
+// The reference code's `Bernoulli` sample mode (§16 B9): every unit kept independently with
+// probability q_u = s_u/Σs (1/N for all-zero scores, §17.2), so E|S| = 1 whatever ρ.
+Sample bernoulli_code_sample(const Tensor& scores, Generator& generator) {
+  const std::int64_t n = scores.numel();
+  const double* s = doubles(scores);
+  double total = 0;
+  for (std::int64_t u = 0; u < n; ++u) total += s[u];
+  Sample out{{}, empty({n}, kFloat64), true};
+  double* q = out.inclusion.data_ptr<double>();
+  detail::UniformStream uniforms(generator, n);
+  for (std::int64_t u = 0; u < n; ++u) {
+    q[u] = total > 0 ? s[u] / total : 1.0 / static_cast<double>(n);
+    if (uniforms.next() < q[u]) out.units.push_back(u);
+  }
+  return out;
+}
+
+// What a step logs about its masks: k and N per weight, factor statistics per modality.
+class MaskLog {
+ public:
+  explicit MaskLog(std::size_t modalities) : stats_(modalities) {}
+
+  // `factors[0, count)`: one per unit of the weight (a classifier block: one per entry).
+  void add(const std::string& name, std::int64_t modality, const double* factors,
+           std::int64_t count) {
+    std::int64_t kept = 0;
+    Stats& stats = stats_[static_cast<std::size_t>(modality)];
+    for (std::int64_t u = 0; u < count; ++u) {
+      if (factors[u] == 0) continue;
+      ++kept;
+      stats.sum += factors[u];
+      stats.max = std::max(stats.max, factors[u]);
+    }
+    stats.kept += kept;
+    entries_.emplace_back("k." + name, static_cast<double>(kept));
+    entries_.emplace_back("n." + name, static_cast<double>(count));
+    kept_ += static_cast<double>(kept);
+    total_ += static_cast<double>(count);
+  }
+
+  void write(const nn::MultimodalClassifier& model, StepLog& log) const {
+    log.insert(log.end(), entries_.begin(), entries_.end());
+    for (std::size_t m = 0; m < stats_.size(); ++m) {
+      const Stats& stats = stats_[m];
+      const std::string name = model.modality_name(static_cast<std::int64_t>(m));
+      log.emplace_back("factor_mean." + name,
+                       stats.kept > 0 ? stats.sum / static_cast<double>(stats.kept) : 0.0);
+      log.emplace_back("factor_max." + name, stats.max);
+    }
+    log.emplace_back("kept_fraction", total_ > 0 ? kept_ / total_ : 1.0);
+  }
+
+ private:
+  struct Stats {
+    std::int64_t kept = 0;
+    double sum = 0;
+    double max = 0;
+  };
+  std::vector<Stats> stats_;
+  StepLog entries_;
+  double kept_ = 0, total_ = 0;
+};
 
 // Sets `factors` (in `units` of `param`) as the optimizer's mask for `param`, converting them to
 // the units the optimizer registered for it (element units when it was built from plain tensors).
@@ -110,7 +174,16 @@ AmssResolved resolve(const AmssOptions& o, SignificanceFormula family) {
   r.attention_unit =
       o.attention_unit.value_or(paper ? AttentionUnit::HeadJoint : AttentionUnit::HeadPerMatrix);
   r.masking = o.masking.value_or(paper ? MaskMode::Strict : MaskMode::Grad);
-  r.code_significance = o.code_significance.value_or(!paper);
+  r.significance_form = o.significance_form.value_or(SignificanceForm::Structure);
+  const bool clean = r.significance_form == SignificanceForm::Clean;
+  MG_CHECK(!(clean && o.code_significance.value_or(false)),
+           "Amss: significance form clean has no code quirks; unset code_significance");
+  r.code_significance = !clean && o.code_significance.value_or(!paper);
+  r.bug_it_ratio_swap = o.bug_it_ratio_swap;
+  r.bug_av_classifier_unmasked = o.bug_av_classifier_unmasked;
+  r.bug_bernoulli_code = o.bug_bernoulli_code;
+  MG_CHECK(!(r.bug_it_ratio_swap && family == SignificanceFormula::ThreeModality),
+           "Amss: bug_it_ratio_swap needs 2 modalities, not the three_modality family");
 
   const bool no_exact_pi = r.sampler == SamplerKind::Successive || r.sampler == SamplerKind::TopK;
   MG_CHECK(!(no_exact_pi && r.rescale == RescaleKind::InverseInclusion), "Amss: rescale ",
@@ -138,7 +211,8 @@ void Amss::build_plan(nn::MultimodalClassifier& model) {
   resolved_ = resolve(options_, family);
   const AmssResolved& r = *resolved_;
   const bool code = r.scope == AmssScope::Code;
-  const bool classifier_in_scope = !code || family != SignificanceFormula::AudioVideo;
+  const bool classifier_in_scope =
+      family != SignificanceFormula::AudioVideo || (!code && !r.bug_av_classifier_unmasked);
   plan_.clear();
   for (std::int64_t m = 0; m < model.num_modalities(); ++m) {
     std::vector<const TensorImpl*> head_params;
@@ -211,13 +285,18 @@ void Amss::after_backward(StepContext& context) {
   nn::MultimodalClassifier& model = context.model;
   plan(model);
   const AmssResolved& r = *resolved_;
+  const nn::MultimodalOutput& output = context.output;
   const Significance significance =
-      modality_significance(r.significance, context.output.modality_logits, context.output.features,
-                            context.batch.labels, r.code_significance);
-  ratios_ = update_ratios(significance, r.tau, options_.ratio_bias);
+      r.significance_form == SignificanceForm::Clean
+          ? clean_significance(r.significance, output.modality_logits, output.features,
+                               context.batch.labels)
+          : modality_significance(r.significance, output.modality_logits, output.features,
+                                  context.batch.labels, r.code_significance);
+  ratios_ = update_ratios(significance, r.tau, options_.ratio_bias, r.bug_it_ratio_swap);
   for (std::int64_t m = 0; m < model.num_modalities(); ++m) {
     context.log.emplace_back("rho." + model.modality_name(m), ratios_[m]);
     context.log.emplace_back("significance." + model.modality_name(m), significance.rates[m]);
+    context.log.emplace_back("mi." + model.modality_name(m), significance.information[m]);
   }
 
   Optimizer& optimizer = context.optimizer;
@@ -227,8 +306,15 @@ void Amss::after_backward(StepContext& context) {
     for (std::size_t i = 0; i < group.params.size(); ++i)
       registered.emplace(group.params[i].impl(), group.units[i]);
 
-  const bool needs_pi = r.rescale == RescaleKind::InverseInclusion;
+  // B9/B10: no AMSS+ factor, except the text-image code's own factor.
+  const RescaleKind rescale_kind =
+      !r.bug_bernoulli_code ? r.rescale
+      : r.significance == SignificanceFormula::TextImage && r.rescale == RescaleKind::Reference
+          ? RescaleKind::Reference
+          : RescaleKind::None;
+  const bool needs_pi = rescale_kind == RescaleKind::InverseInclusion;
   auto sample = [&](const Tensor& scores, std::int64_t k) {
+    if (r.bug_bernoulli_code) return bernoulli_code_sample(scores, context.generator);
     if (needs_pi) return sample_units(r.sampler, scores, k, context.generator);
     // π is not read by the other factors: skip computing it (successive sampling's is costly).
     return Sample{draw_units(r.sampler, scores, k, context.generator),
@@ -239,7 +325,7 @@ void Amss::after_backward(StepContext& context) {
     return unit_importance(grad, param, units, r.importance);
   };
 
-  double kept = 0, total = 0;
+  MaskLog mask_log(static_cast<std::size_t>(model.num_modalities()));
   // Classifier weights are shared by the modalities' column blocks: one factor tensor each.
   struct Classifier {
     Tensor param;
@@ -255,12 +341,10 @@ void Amss::after_backward(StepContext& context) {
       if (!grad.defined()) continue;
       const Tensor scores = importance(param, grad, target.units[0]);
       const std::int64_t n = scores.numel();
-      const std::int64_t k = sample_size(rho, n);
-      const Tensor factors =
-          rescale_factors(sample(scores, k), scores, r.rescale, {.bias = r.bias});
+      const Tensor factors = rescale_factors(sample(scores, sample_size(rho, n)), scores,
+                                             rescale_kind, {.bias = r.bias});
       set_mask_in(optimizer, registered, param, target.units[0], factors);
-      kept += static_cast<double>(k);
-      total += static_cast<double>(n);
+      mask_log.add(target.names[0], target.modality, doubles(factors), n);
     } else if (target.kind == Target::Kind::HeadJoint) {
       std::vector<double> heads(static_cast<std::size_t>(target.heads), 0.0);
       bool any = false;
@@ -276,7 +360,7 @@ void Amss::after_backward(StepContext& context) {
       const Tensor scores = doubles_tensor(heads);
       const std::int64_t k = sample_size(rho, target.heads);
       const Tensor head_factors =
-          rescale_factors(sample(scores, k), scores, r.rescale, {.bias = r.bias});
+          rescale_factors(sample(scores, k), scores, rescale_kind, {.bias = r.bias});
       const double* f = doubles(head_factors);
       for (std::size_t i = 0; i < target.params.size(); ++i) {
         if (!target.params[i].grad().defined()) continue;
@@ -285,9 +369,8 @@ void Amss::after_backward(StepContext& context) {
         for (std::int64_t u = 0; u < count; ++u) factors[u] = f[u % target.heads];
         set_mask_in(optimizer, registered, target.params[i], target.units[i],
                     doubles_tensor(factors));
+        mask_log.add(target.names[i], target.modality, factors.data(), count);
       }
-      kept += static_cast<double>(k);
-      total += static_cast<double>(target.heads);
     } else {
       const Tensor& param = target.params[0];
       const Tensor grad = param.grad();
@@ -312,19 +395,23 @@ void Amss::after_backward(StepContext& context) {
             rescale.score_total += s[c * columns + j];
       }
       const std::int64_t k = sample_size(rho, width, r.classifier_rounding);
+      std::vector<double> block;
+      block.reserve(static_cast<std::size_t>(rows * width));
       for (std::int64_t c = 0; c < rows; ++c) {
         const Tensor row_scores = doubles_tensor(std::vector<double>(
             s + c * columns + target.column_begin, s + c * columns + target.column_end));
-        const Tensor row = rescale_factors(sample(row_scores, k), row_scores, r.rescale, rescale);
+        const Tensor row =
+            rescale_factors(sample(row_scores, k), row_scores, rescale_kind, rescale);
         std::copy(doubles(row), doubles(row) + width, out + c * columns + target.column_begin);
+        block.insert(block.end(), doubles(row), doubles(row) + width);
       }
-      kept += static_cast<double>(k * rows);
-      total += static_cast<double>(width * rows);
+      mask_log.add(target.names[0] + "[" + model.modality_name(target.modality) + "]",
+                   target.modality, block.data(), rows * width);
     }
   }
   for (const Classifier& c : classifiers)
     set_mask_in(optimizer, registered, c.param, nn::MaskUnits::element(), c.factors);
-  context.log.emplace_back("kept_fraction", total > 0 ? kept / total : 1.0);
+  mask_log.write(model, context.log);
 }
 
 }  // namespace mg::optim

@@ -29,6 +29,7 @@
 //   scope           supplement                            code
 //   attention       head_joint                            head_per_matrix
 //   significance    structure of §6 with B7/B8 fixed      the code's exact formulas
+//   (form)          structure; clean (§6.5) on request    structure; clean on request
 //   importance      grad_squared                          grad_squared
 // AMSS (plus = false) uses the same sampler with factor 1 (rescale none).
 //
@@ -47,11 +48,32 @@
 // a weight belongs to head u mod h, so an in_proj_weight's 3h row blocks fold onto h heads),
 // sampled once, and every weight of the block gets its head's factor.
 //
-// Configuration errors (thrown by the constructor): rescale inverse_inclusion with successive
-// or topk (no exact π); in paper mode also plus with those samplers whatever the rescale.
+// Bug-compatibility flags (§17.2), off in both modes:
+//   bug_it_ratio_swap           B1: ρ_m = softmax_m(R/τ) (own weight) instead of the swapped
+//                               softmax, as the text-image script effectively does (2
+//                               modalities only).
+//   bug_av_classifier_unmasked  B5: the audio-video classifier is not masked (what scope code
+//                               already does for AV; this also turns it off in scope supplement).
+//   bug_bernoulli_code          B9/B10: the code's `Bernoulli` sample mode replaces the sampler:
+//                               every unit is kept independently with probability q_u = s_u/Σs
+//                               (uniform 1/N when Σs = 0), so about one unit per layer (classifier:
+//                               per row) whatever ρ; kept units get factor 1 (AMSS+ = AMSS), except
+//                               for the text-image family with rescale reference, whose code
+//                               applies its factor in every mode (B10). The unbiased form of this
+//                               design is poisson_pps with k = 1 (π = q, factor 1/q).
 //
-// Logs "rho.<modality name>", "significance.<modality name>" and "kept_fraction" (kept units /
-// units over every masked weight of the step).
+// Configuration errors (thrown by the constructor): rescale inverse_inclusion with successive
+// or topk (no exact π); in paper mode also plus with those samplers whatever the rescale;
+// significance form clean with code_significance = true (clean has no quirks).
+//
+// Logs, every step (§17.4), in this order:
+//   per modality m: "rho.<m>" (ρ_m), "significance.<m>" (R_m), "mi.<m>" (Î_m = score_m + H(Y));
+//   per masked weight, in plan order: "k.<weight>" (units with a non-zero factor, i.e. kept) and
+//     "n.<weight>" (its units); head_joint weights count their own units (an in_proj_weight has
+//     3h); a classifier's block is "<weight>[<m>]", counted in entries over all rows;
+//   per modality m: "factor_mean.<m>" and "factor_max.<m>", over the kept units of every weight
+//     of m (the factors handed to the optimizer; 1 for AMSS; 0 when m kept no unit);
+//   "kept_fraction" (kept units / units over every masked weight of the step).
 namespace mg::optim {
 
 enum class AmssMode { Paper, Reference };
@@ -79,9 +101,14 @@ struct AmssOptions {
   std::optional<AmssScope> scope;
   std::optional<AttentionUnit> attention_unit;
   std::optional<MaskMode> masking;
-  std::optional<bool> code_significance;  // the code's exact significance formulas
-  double ratio_bias = 0;                  // M ≥ 3: ρ_m = 1 − softmax_m + ratio_bias
-  double ema_decay = 0.9;                 // importance ema_grad_squared only
+  std::optional<bool> code_significance;              // the code's exact significance formulas
+  std::optional<SignificanceForm> significance_form;  // default structure
+  double ratio_bias = 0;   // M ≥ 3: ρ_m = 1 − softmax_m + ratio_bias
+  double ema_decay = 0.9;  // importance ema_grad_squared only
+  // §17.2 (see above).
+  bool bug_it_ratio_swap = false;
+  bool bug_av_classifier_unmasked = false;
+  bool bug_bernoulli_code = false;
 };
 
 // The options with every default resolved for a model family.
@@ -97,6 +124,10 @@ struct AmssResolved {
   AttentionUnit attention_unit;
   MaskMode masking;
   bool code_significance;
+  SignificanceForm significance_form;
+  bool bug_it_ratio_swap;
+  bool bug_av_classifier_unmasked;
+  bool bug_bernoulli_code;
 };
 AmssResolved resolve(const AmssOptions& options, SignificanceFormula family);
 

@@ -84,6 +84,57 @@ double label_entropy(SignificanceFormula formula, const std::vector<double>& fre
   return h;
 }
 
+// The inputs every form reads: labels, −mean CE per modality and p̂ (bincount of length
+// max(y)+1), after checking counts and shapes.
+struct Common {
+  std::vector<std::int64_t> labels;
+  std::vector<double> scores;
+  std::vector<double> freq;
+};
+
+Common common_inputs(const char* where, SignificanceFormula family,
+                     const std::vector<Tensor>& logits, const std::vector<Tensor>& features,
+                     const Tensor& labels, bool needs_features) {
+  const std::size_t modalities = logits.size();
+  const std::size_t expected = family == SignificanceFormula::ThreeModality ? 3 : 2;
+  MG_CHECK(modalities == expected, where, ": ", to_string(family), " needs ", expected,
+           " modalities, got ", modalities, " logit tensors");
+  MG_CHECK(!needs_features || features.size() == modalities, where, ": ", modalities,
+           " logit tensors but ", features.size(), " feature tensors");
+  check_defined(where, labels, "labels");
+  MG_CHECK(labels.dim() == 1 && labels.numel() >= 1, where, ": labels must be int64 [B], got ",
+           describe(labels));
+  Common out;
+  out.labels = to_labels(labels);
+  const std::int64_t batch = static_cast<std::int64_t>(out.labels.size());
+  std::int64_t max_label = 0;
+  for (std::int64_t label : out.labels) {
+    MG_CHECK(label >= 0, where, ": labels must be non-negative, got ", label);
+    max_label = std::max(max_label, label);
+  }
+  out.scores.resize(modalities);
+  for (std::size_t m = 0; m < modalities; ++m) {
+    const Tensor& o = logits[m];
+    check_defined(where, o, "logits");
+    MG_CHECK(o.dim() == 2 && o.shape()[0] == batch && o.shape()[1] > max_label, where,
+             ": logits of modality ", m, " must be [", batch, ", C > ", max_label, "], got ",
+             describe(o));
+    out.scores[m] = negative_cross_entropy(to_doubles(o), o.shape()[1], out.labels);
+  }
+  out.freq.assign(static_cast<std::size_t>(max_label + 1), 0.0);
+  for (std::int64_t label : out.labels) out.freq[label] += 1.0 / static_cast<double>(batch);
+  return out;
+}
+
+// The features of modality m as doubles, after checking they are [B, d ≥ 1].
+std::vector<double> checked_features(const char* where, const Tensor& f, std::size_t m,
+                                     std::int64_t batch) {
+  check_defined(where, f, "features");
+  MG_CHECK(f.dim() == 2 && f.shape()[0] == batch && f.shape()[1] >= 1, where,
+           ": features of modality ", m, " must be [", batch, ", d], got ", describe(f));
+  return to_doubles(f);
+}
+
 }  // namespace
 
 SignificanceFormula parse_significance_formula(const std::string& name) {
@@ -93,6 +144,17 @@ SignificanceFormula parse_significance_formula(const std::string& name) {
   throw Error(str("parse_significance_formula: unknown formula \"", name,
                   "\"; expected \"audio_video\" (\"av\"), \"text_image\" (\"it\") or "
                   "\"three_modality\" (\"nv\")"));
+}
+
+SignificanceForm parse_significance_form(const std::string& name) {
+  if (name == "structure") return SignificanceForm::Structure;
+  if (name == "clean") return SignificanceForm::Clean;
+  throw Error(str("parse_significance_form: unknown form \"", name,
+                  "\"; expected \"structure\" or \"clean\""));
+}
+
+std::string to_string(SignificanceForm form) {
+  return form == SignificanceForm::Clean ? "clean" : "structure";
 }
 
 std::string to_string(SignificanceFormula formula) {
@@ -111,39 +173,16 @@ Significance modality_significance(SignificanceFormula formula, const std::vecto
                                    const std::vector<Tensor>& features, const Tensor& labels,
                                    bool code_quirks) {
   const char* where = "modality_significance";
+  const Common in = common_inputs(where, formula, logits, features, labels,
+                                  formula != SignificanceFormula::TextImage);
   const std::size_t modalities = logits.size();
-  const std::size_t expected = formula == SignificanceFormula::ThreeModality ? 3 : 2;
-  MG_CHECK(modalities == expected, where, ": ", to_string(formula), " needs ", expected,
-           " modalities, got ", modalities, " logit tensors");
-  const bool needs_features = formula != SignificanceFormula::TextImage;
-  MG_CHECK(!needs_features || features.size() == modalities, where, ": ", modalities,
-           " logit tensors but ", features.size(), " feature tensors");
-  check_defined(where, labels, "labels");
-  MG_CHECK(labels.dim() == 1 && labels.numel() >= 1, where, ": labels must be int64 [B], got ",
-           describe(labels));
-  const std::vector<std::int64_t> y = to_labels(labels);
-  const std::int64_t batch = static_cast<std::int64_t>(y.size());
+  const std::int64_t batch = static_cast<std::int64_t>(in.labels.size());
 
   Significance out;
-  out.scores.resize(modalities);
-  std::int64_t max_label = 0;
-  for (std::int64_t label : y) {
-    MG_CHECK(label >= 0, where, ": labels must be non-negative, got ", label);
-    max_label = std::max(max_label, label);
-  }
-  for (std::size_t m = 0; m < modalities; ++m) {
-    const Tensor& o = logits[m];
-    check_defined(where, o, "logits");
-    MG_CHECK(o.dim() == 2 && o.shape()[0] == batch && o.shape()[1] > max_label, where,
-             ": logits of modality ", m, " must be [", batch, ", C > ", max_label, "], got ",
-             describe(o));
-    out.scores[m] = negative_cross_entropy(to_doubles(o), o.shape()[1], y);
-  }
-  std::vector<double> freq(static_cast<std::size_t>(max_label + 1), 0.0);
-  for (std::int64_t label : y) freq[label] += 1.0 / static_cast<double>(batch);
-  out.label_entropy = label_entropy(formula, freq, code_quirks);
-
+  out.scores = in.scores;
+  out.label_entropy = label_entropy(formula, in.freq, code_quirks);
   const double h = out.label_entropy;
+  for (double score : out.scores) out.information.push_back(score + h);
   double guard_offset = 0.5, rate_offset = 0.5;
   if (formula == SignificanceFormula::ThreeModality) guard_offset = 2, rate_offset = 3;
   for (std::size_t m = 0; m < modalities; ++m) {
@@ -164,14 +203,12 @@ Significance modality_significance(SignificanceFormula formula, const std::vecto
       continue;
     }
     const Tensor& f = features[m];
-    check_defined(where, f, "features");
-    MG_CHECK(f.dim() == 2 && f.shape()[0] == batch && f.shape()[1] >= 1, where,
-             ": features of modality ", m, " must be [", batch, ", d], got ", describe(f));
+    const std::vector<double> values = checked_features(where, f, m, batch);
     double entropy;
     if (formula == SignificanceFormula::AudioVideo) {
-      entropy = feature_entropy_sum(to_doubles(f), f.shape()[1], 0, 1) / static_cast<double>(batch);
+      entropy = feature_entropy_sum(values, f.shape()[1], 0, 1) / static_cast<double>(batch);
     } else {
-      entropy = feature_entropy_sum(to_doubles(f), f.shape()[1], code_quirks ? 1e-10 : 0,
+      entropy = feature_entropy_sum(values, f.shape()[1], code_quirks ? 1e-10 : 0,
                                     code_quirks ? std::log(2.0) : 1.0) /
                 40.0;
     }
@@ -180,11 +217,44 @@ Significance modality_significance(SignificanceFormula formula, const std::vecto
   return out;
 }
 
-std::vector<double> update_ratios(const Significance& significance, double tau, double bias) {
+Significance clean_significance(SignificanceFormula family, const std::vector<Tensor>& logits,
+                                const std::vector<Tensor>& features, const Tensor& labels) {
+  const char* where = "clean_significance";
+  const Common in = common_inputs(where, family, logits, features, labels, true);
+  const std::size_t modalities = logits.size();
+  const std::int64_t batch = static_cast<std::int64_t>(in.labels.size());
+  const double offset = family == SignificanceFormula::ThreeModality ? 3 : 0.5;
+
+  Significance out;
+  out.scores = in.scores;
+  out.label_entropy = label_entropy(family, in.freq, false);
+  for (double score : out.scores) {
+    out.information.push_back(score + out.label_entropy);
+    if (out.information.back() + offset <= 0) out.fallback = true;
+  }
+  if (out.fallback) {
+    out.rates.assign(modalities, 1.0);
+    return out;
+  }
+  for (std::size_t m = 0; m < modalities; ++m) {
+    const Tensor& f = features[m];
+    const double entropy =
+        feature_entropy_sum(checked_features(where, f, m, batch), f.shape()[1], 0, 1) /
+        static_cast<double>(batch);
+    out.rates.push_back((out.information[m] + offset) / entropy);
+  }
+  return out;
+}
+
+std::vector<double> update_ratios(const Significance& significance, double tau, double bias,
+                                  bool own_weight) {
   const std::size_t modalities = significance.rates.size();
   MG_CHECK(std::isfinite(tau) && tau > 0, "update_ratios: tau must be positive and finite, got ",
            tau);
   MG_CHECK(modalities >= 2, "update_ratios: needs at least 2 modalities, got ", modalities);
+  MG_CHECK(!own_weight || modalities == 2,
+           "update_ratios: own_weight (the text-image ratio swap) needs 2 modalities, got ",
+           modalities);
   if (significance.fallback) return std::vector<double>(modalities, 0.5);
   double top = -std::numeric_limits<double>::infinity();
   for (double r : significance.rates) top = std::max(top, r / tau);
@@ -195,7 +265,8 @@ std::vector<double> update_ratios(const Significance& significance, double tau, 
   std::vector<double> ratio(modalities);
   for (std::size_t m = 0; m < modalities; ++m) {
     if (modalities == 2)
-      ratio[m] = weight[1 - m] / sum;  // the swapped softmax: the other modality's weight
+      // The swapped softmax (the other modality's weight), or B1's own weight.
+      ratio[m] = weight[own_weight ? m : 1 - m] / sum;
     else
       ratio[m] = 1 - weight[m] / sum + bias;
     ratio[m] = std::isnan(ratio[m]) ? 0.5 : std::min(std::max(ratio[m], 0.1), 0.9);

@@ -5,7 +5,10 @@ numpy only, float64; run with /usr/bin/python3 tools/amss_significance_reference
 Formulas: specs/amss.md §6.2 (audio-video), §6.3 (text-image), §6.4 (three-modality, NVGesture)
 and §7 (ratio rule), in both forms of optim/modality_significance.h: `code` (the reference code's
 exact formulas, quirks B7/B8 included; reference mode) and `paper` (same structure, true label
-entropy, natural logs everywhere; paper mode).
+entropy, natural logs everywhere; paper mode), and the clean reading of §6.5 (`clean`):
+I_m = H(Y) - CE(o_m, y), R_m = (I_m + c) / H(f_m), natural logs, H(f_m) the batch mean, c = 0.5
+(audio-video, text-image) or 3 (three-modality), fallback when I_m + c <= 0 for any m.
+The ratio lines `own` use the text-image code's swap (§16 B1): rho_m = softmax_m(R/tau).
 """
 import numpy as np
 
@@ -46,9 +49,12 @@ def freq(y):
     return np.bincount(y) / len(y)
 
 
-def ratios(rates, tau, bias=0.0):
+def ratios(rates, tau, bias=0.0, own=False):
     w = softmax(np.array(rates) / tau)
-    r = np.array([w[1], w[0]]) if len(rates) == 2 else 1 - w + bias
+    if own:
+        r = w
+    else:
+        r = np.array([w[1], w[0]]) if len(rates) == 2 else 1 - w + bias
     r = np.where(np.isnan(r), 0.5, np.clip(r, 0.1, 0.9))
     return r
 
@@ -101,19 +107,38 @@ def three_modality(code):
     return scores, h_y, [(s + h_y + 3) / h for s, h in zip(scores, h_f)], False
 
 
-def show(name, result, taus):
-    scores, h_y, rates, fallback = result
+def clean(modalities):
+    p = freq(LABELS)
+    h_y = float(-(p[p > 0] * np.log(p[p > 0])).sum())
+    offset = 3.0 if modalities == 3 else 0.5
+    scores = [score(o, LABELS) for o in LOGITS[:modalities]]
+    info = [s + h_y for s in scores]
+    if any(i + offset <= 0 for i in info):
+        return scores, h_y, [1.0] * modalities, True, info
+    h_f = [float((-(softmax(f) * np.log(softmax(f))).sum(axis=1)).mean())
+           for f in FEATURES[:modalities]]
+    return scores, h_y, [(i + offset) / h for i, h in zip(info, h_f)], False, info
+
+
+def show(name, result, taus, own_taus=()):
+    scores, h_y, rates, fallback = result[:4]
     print(f"{name}: scores {scores!r}")
     print(f"{name}: label_entropy {h_y!r} fallback {fallback}")
+    if len(result) > 4:
+        print(f"{name}: information {result[4]!r}")
     print(f"{name}: rates {rates!r}")
     for tau in taus:
         print(f"{name}: ratios tau={tau} {[float(r) for r in ratios(rates, tau)]!r}")
+    for tau in own_taus:
+        print(f"{name}: own ratios tau={tau} {[float(r) for r in ratios(rates, tau, own=True)]!r}")
 
 
 if __name__ == "__main__":
     show("audio_video code", audio_video(True), [0.2])
     show("audio_video paper", audio_video(False), [0.25])
-    show("text_image code", text_image(True), [0.5])
+    show("text_image code", text_image(True), [0.5], [0.5])
     show("text_image paper", text_image(False), [0.5])
     show("three_modality code", three_modality(True), [0.2, 20.0])
     show("three_modality paper", three_modality(False), [0.5, 20.0])
+    show("clean two modalities", clean(2), [0.25, 0.5])
+    show("clean three modalities", clean(3), [0.5])

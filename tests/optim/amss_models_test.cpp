@@ -112,10 +112,12 @@ TEST(AmssModels, TextImagePaperModeMasksHeadsJointlyAndChannels) {
   Amss amss;  // paper mode: strict masking, head_joint, supplement scope
   Generator generator(13);
   const Snapshot before = snapshot(*model);
-  train_step(*model, adam, amss, text_image_batch(), 0, 0, generator);
+  const StepResult result = train_step(*model, adam, amss, text_image_batch(), 0, 0, generator);
   EXPECT_EQ(adam.mask_mode(), MaskMode::Strict);
   ASSERT_EQ(amss.ratios().size(), 2u);
   const double rho_text = amss.ratios()[0], rho_image = amss.ratios()[1];
+  std::map<std::string, double> logged;
+  for (const auto& [key, value] : result.log) logged[key] = value;
 
   // One head sample per attention block: Q, K, V rows and O columns of the same heads change.
   std::vector<bool> joint;
@@ -126,6 +128,8 @@ TEST(AmssModels, TextImagePaperModeMasksHeadsJointlyAndChannels) {
     const std::vector<bool> heads =
         changed_heads(before.at(name), values(p), p.shape(), kHeads, suffix == kAttention.back());
     EXPECT_EQ(count(heads), ceil_k(rho_text, kHeads)) << name;
+    EXPECT_EQ(logged.at("k." + name), count(heads)) << name;  // each weight logs its own units
+    EXPECT_EQ(logged.at("n." + name), kHeads) << name;
     if (joint.empty()) joint = heads;
     EXPECT_EQ(heads, joint) << name << ": head_joint samples once per block";
     ++attention;

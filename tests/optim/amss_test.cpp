@@ -109,6 +109,74 @@ TEST(ModalitySignificance, ThreeModalityMatchesTheReferenceScript) {
   EXPECT_NEAR(rho[2], 0.7034061277741395, 1e-12);
 }
 
+// The clean reading (§6.5): Î_m = H(Y) − CE, R_m = (Î_m + c) / H(f_m), nats, batch-mean H(f_m).
+// Expected values: tools/amss_significance_reference.py, sections "clean two modalities" and
+// "clean three modalities". With two modalities it coincides with the audio-video paper form;
+// for the text-image family it adds the division the structure form lacks, for the
+// three-modality family it takes the batch mean instead of the sum / 40.
+TEST(ModalitySignificance, CleanFormMatchesTheReferenceScript) {
+  for (SignificanceFormula family :
+       {SignificanceFormula::AudioVideo, SignificanceFormula::TextImage}) {
+    const Significance s = clean_significance(family, slice_logits(), features(), labels());
+    ASSERT_FALSE(s.fallback);
+    EXPECT_NEAR(s.label_entropy, std::log(2.0), 1e-12);
+    EXPECT_NEAR(s.information[0], -0.2558988756074586, 1e-12);
+    EXPECT_NEAR(s.information[1], -0.011389517203652888, 1e-12);
+    EXPECT_NEAR(s.rates[0], 0.21297506260909407, 1e-12);
+    EXPECT_NEAR(s.rates[1], 0.3741269326218872, 1e-12);
+    const std::vector<double> rho = update_ratios(s, 0.5);
+    EXPECT_NEAR(rho[0], 0.579885588418364, 1e-12);
+    EXPECT_NEAR(rho[1], 0.4201144115816358, 1e-12);
+  }
+  // The text-image structure form on the same batch: no offset, no division.
+  const Significance structure =
+      modality_significance(SignificanceFormula::TextImage, slice_logits(), {}, labels(), false);
+  EXPECT_NEAR(structure.rates[0], -0.2558988756074586, 1e-12);
+  EXPECT_EQ(structure.rates[0], structure.information[0]);
+
+  std::vector<Tensor> logits = slice_logits();
+  logits.push_back(
+      tensor({0.4, 0.0, 0.6, -0.3, -0.2, 0.9, 1.1, 0.2, -0.5, 0.5, 0.1, 0.3}, {4, 3}, kFloat64));
+  std::vector<Tensor> feats = features();
+  feats.push_back(
+      tensor({0.0, 0.8, -0.2, 0.1, 1.2, 0.4, -0.9, 0.3, -0.1, 0.2, 0.5, 0.0, 0.6, -0.4, 1.0, 0.2},
+             {4, 4}, kFloat64));
+  const Significance three =
+      clean_significance(SignificanceFormula::ThreeModality, logits, feats, labels());
+  ASSERT_FALSE(three.fallback);
+  EXPECT_NEAR(three.information[2], -0.4418792893540505, 1e-12);
+  EXPECT_NEAR(three.rates[0], 2.3941926127032795, 1e-12);
+  EXPECT_NEAR(three.rates[1], 2.288366115952218, 1e-12);
+  EXPECT_NEAR(three.rates[2], 2.0011322723265677, 1e-12);
+  const std::vector<double> rho = update_ratios(three, 0.5);
+  EXPECT_NEAR(rho[0], 0.5584704913415734, 1e-12);
+  EXPECT_NEAR(rho[1], 0.6426942486537365, 1e-12);
+  EXPECT_NEAR(rho[2], 0.7988352600046902, 1e-12);
+
+  // Guard: Î_m + 0.5 ≤ 0 for a confidently wrong modality.
+  logits = slice_logits();
+  logits[1] = mul(logits[1], -40.0);
+  const Significance fallback =
+      clean_significance(SignificanceFormula::TextImage, logits, features(), labels());
+  EXPECT_TRUE(fallback.fallback);
+  EXPECT_EQ(fallback.rates, (std::vector<double>{1.0, 1.0}));
+  EXPECT_MG_ERROR(clean_significance(SignificanceFormula::TextImage, slice_logits(), {}, labels()),
+                  "clean_significance", "feature tensors");
+  EXPECT_EQ(parse_significance_form("clean"), SignificanceForm::Clean);
+  EXPECT_EQ(to_string(parse_significance_form("structure")), "structure");
+  EXPECT_MG_ERROR(parse_significance_form("mi"), "parse_significance_form", "clean");
+}
+
+// The structure forms report Î_m = score_m + H(Y) in the family's unit (bits with the code's
+// text-image quirks: the B8 mix).
+TEST(ModalitySignificance, InformationIsScorePlusLabelEntropy) {
+  const Significance s =
+      modality_significance(SignificanceFormula::TextImage, slice_logits(), {}, labels(), true);
+  ASSERT_EQ(s.information.size(), 2u);
+  for (int m = 0; m < 2; ++m) EXPECT_EQ(s.information[m], s.scores[m] + s.label_entropy);
+  EXPECT_EQ(s.information[1], s.rates[1]);
+}
+
 TEST(ModalitySignificance, GuardFallsBackToOneHalf) {
   std::vector<Tensor> logits = slice_logits();
   logits[0] = mul(logits[0], -40.0);  // confidently wrong: score + H + 0.5 < 0
@@ -132,6 +200,25 @@ TEST(UpdateRatios, SwappedSoftmaxClampAndNaN) {
   s.rates = {0.0, 0.0, 0.0};  // M = 3: 1 − 1/3 each
   for (double r : update_ratios(s, 0.5)) EXPECT_NEAR(r, 2.0 / 3.0, 1e-15);
   EXPECT_MG_ERROR(update_ratios(s, 0.0), "update_ratios", "tau");
+}
+
+// B1: the text-image code's ratios are the own softmax weights. Expected values:
+// tools/amss_significance_reference.py, "text_image code: own ratios".
+TEST(UpdateRatios, OwnWeightReproducesTheTextImageSwap) {
+  const Significance s =
+      modality_significance(SignificanceFormula::TextImage, slice_logits(), {}, labels(), true);
+  const std::vector<double> swapped = update_ratios(s, 0.5);
+  const std::vector<double> own = update_ratios(s, 0.5, 0, true);
+  EXPECT_NEAR(swapped[0], 0.6198752398703151, 1e-12);  // text is less significant: larger ratio
+  EXPECT_NEAR(own[0], 0.3801247601296849, 1e-12);      // B1: the other way round
+  EXPECT_NEAR(own[1], 0.6198752398703151, 1e-12);
+  Significance fallback;
+  fallback.rates = {1.0, 1.0};
+  fallback.fallback = true;
+  EXPECT_EQ(update_ratios(fallback, 0.5, 0, true), (std::vector<double>{0.5, 0.5}));
+  Significance three;
+  three.rates = {0.0, 0.0, 0.0};
+  EXPECT_MG_ERROR(update_ratios(three, 0.5, 0, true), "update_ratios", "own_weight");
 }
 
 std::vector<float> values(const Tensor& t) {
