@@ -6,7 +6,7 @@
 #include "core/checks.h"
 #include "core/error.h"
 #include "core/ops_copy.h"
-#include "core/random.h"
+#include "optim/ogm_noise.h"
 
 namespace mg::optim {
 
@@ -73,14 +73,12 @@ void Ogm::after_backward(StepContext& context) {
       if (p.tensor.dim() != 4 && p.tensor.dim() != 5) continue;
       Tensor& grad = p.tensor.mutable_grad();
       if (!grad.defined()) continue;
-      Tensor scaled = mul(grad, k.coefficients[m]);
       if (options_.gradient_enhancement) {
         const double sigma = std(grad).item<double>() + 1e-8;
-        Tensor noise = zeros_like(grad);
-        normal_(noise, 0, sigma, &context.generator);
-        scaled = add(scaled, noise);
+        grad = scaled_plus_noise(grad, k.coefficients[m], sigma, context.generator);
+      } else {
+        grad = mul(grad, k.coefficients[m]);
       }
-      grad = scaled;
     }
   }
 }

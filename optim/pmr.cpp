@@ -1,5 +1,7 @@
 #include "optim/pmr.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstddef>
 
 #include "autograd/ops.h"
@@ -13,6 +15,22 @@ bool in_window(const PmrOptions& options, std::int64_t epoch) {
 }
 
 }  // namespace
+
+PmrCoefMode parse_pmr_coef_mode(const std::string& name) {
+  if (name == "constant") return PmrCoefMode::Constant;
+  if (name == "ratio_scaled") return PmrCoefMode::RatioScaled;
+  throw Error(str("parse_pmr_coef_mode: unknown coef_mode \"", name,
+                  "\"; expected \"constant\" or \"ratio_scaled\""));
+}
+
+std::string to_string(PmrCoefMode mode) {
+  return mode == PmrCoefMode::Constant ? "constant" : "ratio_scaled";
+}
+
+double Pmr::coefficient_scale(PmrCoefMode mode, double ratio) {
+  if (mode == PmrCoefMode::Constant) return 1;
+  return std::tanh(std::max(ratio, 1 / ratio) - 1);
+}
 
 Pmr::Pmr(PmrOptions options) : options_(options) {
   MG_CHECK(options_.prototype_batches > 0, "Pmr: prototype_batches must be > 0, got ",
@@ -123,14 +141,16 @@ Tensor Pmr::loss(StepContext& context) {
   context.log.emplace_back("pmr.per_reconstruction.active", per_active ? 1.0 : 0.0);
   if (slow < 0) return total;
 
+  const double scale = coefficient_scale(options_.coef_mode, ratio);
+  context.log.emplace_back("pmr.coefficient_scale", scale);
   const Tensor pce = cross_entropy(slow == 0 ? logits0 : logits1, labels);
   context.log.emplace_back("loss.pce", pce.item<double>());
-  total = add(total, pce, options_.alpha);
+  total = add(total, pce, options_.alpha * scale);
   if (per_active) {
     // RECONSTRUCTION (specs/peers.md §5.3): entropy regulariser on the leading modality.
     const Tensor per = per_loss(slow == 0 ? logits1 : logits0);
     context.log.emplace_back("loss.per_reconstruction", per.item<double>());
-    total = add(total, per, options_.per_mu);
+    total = add(total, per, options_.per_mu * scale);
   }
   return total;
 }

@@ -31,11 +31,24 @@
 //  - A class absent from the scanned batches divides by zero in the official code; here it
 //    keeps its previous prototype unchanged (no smoothing), or zeros on the first scan.
 //  - The PER term runs only inside the modulation window, so nothing changes outside it.
-//  - coef_mode = ratio_scaled (specs/peers.md §5.3) is not implemented: α and μ are constants.
+//  - coef_mode (specs/peers.md §5.3): `constant` (default, the official code) uses α and μ as
+//    given; `ratio_scaled` multiplies both by tanh(ρ_lead − 1), ρ_lead = max(ρ, 1/ρ) ≥ 1 the
+//    leading modality's score over the slow one's. RECONSTRUCTION: peers.md only says that the
+//    paper "may scale the coefficients with the size of the imbalance"; the form f(ρ_lead − 1)
+//    with f increasing and f(0) = 0 follows that reading, f = tanh (bounded, so the weights stay
+//    below α and μ) is our choice. A tie (ρ = 1) gives 0, as in constant mode.
+//  - Two modalities only: peers.md defines no M-modality PMR (the one third-party variant,
+//    BalanceMM's, is listed there as unfaithful), so other counts are an mg::Error.
 //
-// StepLog: "pmr.ratio", "pmr.pce_modality" (−1: none), "loss.pce",
+// StepLog: "pmr.ratio", "pmr.pce_modality" (−1: none), "pmr.coefficient_scale", "loss.pce",
 // "pmr.per_reconstruction.active" (0/1), "loss.per_reconstruction".
 namespace mg::optim {
+
+enum class PmrCoefMode { Constant, RatioScaled };
+
+// "constant", "ratio_scaled"; anything else is an mg::Error listing them.
+PmrCoefMode parse_pmr_coef_mode(const std::string& name);
+std::string to_string(PmrCoefMode mode);
 
 struct PmrOptions {
   double alpha = 1.0;                  // weight of the PCE term
@@ -46,6 +59,7 @@ struct PmrOptions {
   bool per_enable = true;        // RECONSTRUCTION (specs/peers.md §5.3)
   double per_mu = 0.1;           // project choice, not a paper value
   std::int64_t per_epochs = 10;  // E_PER: project choice, not a paper value
+  PmrCoefMode coef_mode = PmrCoefMode::Constant;
 };
 
 class Pmr : public Rebalancer {
@@ -65,6 +79,8 @@ class Pmr : public Rebalancer {
   static Tensor prototype_logits(const Tensor& features, const Tensor& prototypes);
   // Σ_i q_{0,i}[y_i] / Σ_i q_{1,i}[y_i] from the two modalities' prototype logits.
   static double imbalance_ratio(const Tensor& logits0, const Tensor& logits1, const Tensor& labels);
+  // The factor on α and μ for imbalance ratio ρ: 1 (constant) or tanh(max(ρ, 1/ρ) − 1).
+  static double coefficient_scale(PmrCoefMode mode, double ratio);
   // RECONSTRUCTION: (1/B) Σ_i Σ_k q_k log q_k of softmax(logits), i.e. minus the mean entropy.
   static Tensor per_loss(const Tensor& logits);
 

@@ -160,6 +160,45 @@ TEST(Pmr, RatioPicksTheLaggingModalityForPceAndTheLeadingOneForPer) {
   }
 }
 
+// coef_mode = ratio_scaled: α and μ times tanh(max(ρ, 1/ρ) − 1). By hand: ρ = 2 and ρ = ½ give
+// tanh(1) = 0.7615941559557649, ρ = 1.25 gives tanh(0.25) = 0.24491866240370913, a tie 0.
+TEST(Pmr, RatioScaledCoefficients) {
+  EXPECT_EQ(Pmr::coefficient_scale(PmrCoefMode::Constant, 3.0), 1.0);
+  EXPECT_NEAR(Pmr::coefficient_scale(PmrCoefMode::RatioScaled, 2.0), 0.7615941559557649, 1e-15);
+  EXPECT_NEAR(Pmr::coefficient_scale(PmrCoefMode::RatioScaled, 0.5), 0.7615941559557649, 1e-15);
+  EXPECT_NEAR(Pmr::coefficient_scale(PmrCoefMode::RatioScaled, 1.25), 0.24491866240370913, 1e-15);
+  EXPECT_EQ(Pmr::coefficient_scale(PmrCoefMode::RatioScaled, 1.0), 0.0);
+  EXPECT_EQ(parse_pmr_coef_mode("ratio_scaled"), PmrCoefMode::RatioScaled);
+  EXPECT_EQ(to_string(PmrCoefMode::Constant), "constant");
+  EXPECT_MG_ERROR(parse_pmr_coef_mode("scaled"), "\"scaled\"", "\"ratio_scaled\"");
+}
+
+// The same step as above with ratio_scaled: the loss is CE + s·(0.7·PCE + 0.3·PER) with s from
+// the hand-computed ratio.
+TEST(Pmr, RatioScaledLossWeighsBothTermsByTheScale) {
+  for (const bool audio_leads : {true, false}) {
+    const auto& audio = audio_leads ? kClear : kVague;
+    const auto& visual = audio_leads ? kVague : kClear;
+    PmrOptions options = fixed_options();
+    options.coef_mode = PmrCoefMode::RatioScaled;
+    Pmr pmr(options);
+    pmr.load_state_dict(fixed_prototypes());
+    const auto [result, naive] = step_both(audio, visual, pmr, 0);
+
+    const auto qa = softmax_rows(naive_logits(audio)), qv = softmax_rows(naive_logits(visual));
+    const double ratio = score(qa) / score(qv);
+    const double scale = std::tanh(std::max(ratio, 1 / ratio) - 1);
+    ASSERT_GT(scale, 0.01);
+    const auto& slow = audio_leads ? qv : qa;
+    const auto& lead = audio_leads ? qa : qv;
+    const auto log = as_map(result.log);
+    EXPECT_NEAR(log.at("pmr.coefficient_scale"), scale, 1e-5);
+    EXPECT_NEAR(result.loss,
+                naive.loss + scale * (0.7 * cross_entropy_of(slow) + 0.3 * negative_entropy(lead)),
+                1e-5);
+  }
+}
+
 TEST(Pmr, PerStopsAfterItsEpochsAndNothingActsOutsideTheWindow) {
   Pmr pmr({.alpha = 0.7,
            .prototype_batches = 1,
