@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "autograd/elementwise.h"
 #include "core/random.h"
 #include "experiments/bench_harness.h"
 #include "layers/models/av_classifier.h"
