@@ -45,9 +45,6 @@ void CudaBackend::randint(const Tensor& out, std::int64_t low, std::int64_t high
                           PhiloxState state) {
   throw Error("randint: not implemented on CUDA yet");
 }
-void CudaBackend::matmul(const Tensor& a, const Tensor& b, const Tensor& out) {
-  throw Error("matmul: not implemented on CUDA yet");
-}
 void CudaBackend::index_select(const Tensor& x, std::int64_t dim, const Tensor& index,
                                const Tensor& out) {
   throw Error("index_select: not implemented on CUDA yet");
