@@ -101,15 +101,6 @@ void CudaBackend::nll_loss_backward(const Tensor& grad_out, const Tensor& target
                                     const Tensor& grad_input) {
   throw Error("nll_loss_backward: not implemented on CUDA yet");
 }
-void CudaBackend::conv(const Tensor& x, const Tensor& weight, const Tensor& bias,
-                       const ConvParams& params, const Tensor& out) {
-  throw Error("conv: not implemented on CUDA yet");
-}
-void CudaBackend::conv_backward(const Tensor& grad_out, const Tensor& x, const Tensor& weight,
-                                const ConvParams& params, const Tensor& grad_x,
-                                const Tensor& grad_weight, const Tensor& grad_bias) {
-  throw Error("conv_backward: not implemented on CUDA yet");
-}
 void CudaBackend::max_pool(const Tensor& x, const PoolParams& params, const Tensor& out,
                            const Tensor& indices) {
   throw Error("max_pool: not implemented on CUDA yet");
