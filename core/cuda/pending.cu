@@ -78,18 +78,6 @@ void CudaBackend::layer_norm_backward(const Tensor& grad_out, const Tensor& x, c
                                       const Tensor& grad_bias) {
   throw Error("layer_norm_backward: not implemented on CUDA yet");
 }
-void CudaBackend::batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias,
-                             const Tensor& running_mean, const Tensor& running_var, bool training,
-                             double momentum, double eps, const Tensor& out,
-                             const Tensor& save_mean, const Tensor& save_invstd) {
-  throw Error("batch_norm: not implemented on CUDA yet");
-}
-void CudaBackend::batch_norm_backward(const Tensor& grad_out, const Tensor& x, const Tensor& weight,
-                                      const Tensor& save_mean, const Tensor& save_invstd,
-                                      bool training, const Tensor& grad_x,
-                                      const Tensor& grad_weight, const Tensor& grad_bias) {
-  throw Error("batch_norm_backward: not implemented on CUDA yet");
-}
 void CudaBackend::nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight,
                            Reduction reduction, std::int64_t ignore_index, const Tensor& out,
                            const Tensor& total_weight) {
