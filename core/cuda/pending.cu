@@ -89,27 +89,6 @@ void CudaBackend::nll_loss_backward(const Tensor& grad_out, const Tensor& target
                                     const Tensor& grad_input) {
   throw Error("nll_loss_backward: not implemented on CUDA yet");
 }
-void CudaBackend::max_pool(const Tensor& x, const PoolParams& params, const Tensor& out,
-                           const Tensor& indices) {
-  throw Error("max_pool: not implemented on CUDA yet");
-}
-void CudaBackend::max_pool_backward(const Tensor& grad_out, const Tensor& indices,
-                                    const Tensor& grad_x) {
-  throw Error("max_pool_backward: not implemented on CUDA yet");
-}
-void CudaBackend::avg_pool(const Tensor& x, const PoolParams& params, const Tensor& out) {
-  throw Error("avg_pool: not implemented on CUDA yet");
-}
-void CudaBackend::avg_pool_backward(const Tensor& grad_out, const PoolParams& params,
-                                    const Tensor& grad_x) {
-  throw Error("avg_pool_backward: not implemented on CUDA yet");
-}
-void CudaBackend::adaptive_avg_pool(const Tensor& x, const Tensor& out) {
-  throw Error("adaptive_avg_pool: not implemented on CUDA yet");
-}
-void CudaBackend::adaptive_avg_pool_backward(const Tensor& grad_out, const Tensor& grad_x) {
-  throw Error("adaptive_avg_pool_backward: not implemented on CUDA yet");
-}
 
 Allocator& caching_allocator(int index) {
   throw Error("cuda:" + std::to_string(index) + ": the CUDA allocator is not implemented yet");
