@@ -47,10 +47,10 @@ ChannelLayout channel_layout(const Tensor& x) {
 // Block c: the statistics of channel c (batch ones when training, running ones otherwise), the
 // running statistics' update, and the coefficients of out = x·scale + offset.
 template <typename T>
-__global__ void batch_norm_stats_kernel(const T* x, ChannelLayout l, const T* weight,
-                                        const T* bias, T* running_mean, T* running_var,
-                                        bool training, double momentum, double eps, T* save_mean,
-                                        T* save_invstd, Coefficients<T> f) {
+__global__ void batch_norm_stats_kernel(const T* x, ChannelLayout l, const T* weight, const T* bias,
+                                        T* running_mean, T* running_var, bool training,
+                                        double momentum, double eps, T* save_mean, T* save_invstd,
+                                        Coefficients<T> f) {
   const std::int64_t c = blockIdx.x;
   double mean = 0, var = 0;
   if (training) {
@@ -82,8 +82,8 @@ __global__ void batch_norm_stats_kernel(const T* x, ChannelLayout l, const T* we
   f.scale[c] = static_cast<T>(invstd * w);
   f.center[c] = T(0);
   f.k[c] = T(0);
-  f.offset[c] = static_cast<T>((bias != nullptr ? static_cast<double>(bias[c]) : 0.0) -
-                               mean * invstd * w);
+  f.offset[c] =
+      static_cast<T>((bias != nullptr ? static_cast<double>(bias[c]) : 0.0) - mean * invstd * w);
 }
 
 // Training (batch statistics, which depend on x), with x̂ = (x - mean)·invstd and M values per
@@ -116,16 +116,16 @@ __global__ void batch_norm_backward_stats_kernel(const T* grad_out, const T* x, 
   if (grad_bias != nullptr) grad_bias[c] = static_cast<T>(sum_dy);
   f.scale[c] = static_cast<T>(w * invstd);
   f.center[c] = training ? save_mean[c] : T(0);
-  f.k[c] = training ? static_cast<T>(-w * invstd * invstd * invstd * sum_dy_centered * inv_count)
-                    : T(0);
+  f.k[c] =
+      training ? static_cast<T>(-w * invstd * invstd * invstd * sum_dy_centered * inv_count) : T(0);
   f.offset[c] = training ? static_cast<T>(-w * invstd * sum_dy * inv_count) : T(0);
 }
 
 // out = a·scale[c] + (b - center[c])·k[c] + offset[c], c the channel of each element; b may be
 // null (then k is 0).
 template <typename T>
-__global__ void apply_per_channel_kernel(const T* a, const T* b, ChannelLayout l,
-                                         Coefficients<T> f, T* out) {
+__global__ void apply_per_channel_kernel(const T* a, const T* b, ChannelLayout l, Coefficients<T> f,
+                                         T* out) {
   const std::int64_t n = l.batch * l.channels * l.spatial;
   for (std::int64_t i = blockIdx.x * std::int64_t(blockDim.x) + threadIdx.x; i < n;
        i += std::int64_t(gridDim.x) * blockDim.x) {
@@ -195,8 +195,8 @@ void CudaBackend::batch_norm_backward(const Tensor& grad_out, const Tensor& x, c
             mutable_data_or_null<T>(grad_weight), mutable_data_or_null<T>(grad_bias), f);
     check_launch(op);
     if (grad_x.defined()) {
-      apply_per_channel<T>(dy, training ? in : nullptr, l, f, static_cast<T*>(grad_x.raw_data()),
-                           s, op);
+      apply_per_channel<T>(dy, training ? in : nullptr, l, f, static_cast<T*>(grad_x.raw_data()), s,
+                           op);
     }
   });
 }

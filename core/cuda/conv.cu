@@ -93,8 +93,8 @@ class ConvDescriptors {
       strides[d] = as_int(stride, op_);
       stride *= std::max(dims[d], 1);
     }
-    MG_CUDA_CHECK(cudnnSetTensorNdDescriptor(desc, type, static_cast<int>(dims.size()),
-                                             dims.data(), strides.data()),
+    MG_CUDA_CHECK(cudnnSetTensorNdDescriptor(desc, type, static_cast<int>(dims.size()), dims.data(),
+                                             strides.data()),
                   op_);
   }
 
@@ -135,10 +135,14 @@ std::map<ChoiceKey, Choice>& choice_cache() {
 
 ChoiceKey choice_key(Direction direction, const Tensor& x, const Tensor& weight,
                      const ConvParams& params) {
-  ChoiceKey key{static_cast<std::int64_t>(direction), static_cast<std::int64_t>(x.dtype()),
-                allow_tf32() ? 1 : 0, x.device().index, x.dim(), params.groups};
-  for (const Shape* list : {&x.shape(), &weight.shape(), &params.stride, &params.padding,
-                            &params.dilation}) {
+  ChoiceKey key{static_cast<std::int64_t>(direction),
+                static_cast<std::int64_t>(x.dtype()),
+                allow_tf32() ? 1 : 0,
+                x.device().index,
+                x.dim(),
+                params.groups};
+  for (const Shape* list :
+       {&x.shape(), &weight.shape(), &params.stride, &params.padding, &params.dilation}) {
     key.insert(key.end(), list->begin(), list->end());
   }
   return key;
@@ -240,10 +244,10 @@ void add_bias(const Tensor& out, const Tensor& bias) {
   if (out.numel() == 0) return;
   visit_floating(out.dtype(), "conv", [&](auto zero) {
     using T = decltype(zero);
-    add_bias_kernel<T><<<blocks_for(out.numel()), kThreadsPerBlock, 0,
-                         stream(out.device().index)>>>(static_cast<T*>(out.raw_data()),
-                                                       static_cast<const T*>(bias.raw_data()),
-                                                       out.numel(), l.channels, l.spatial);
+    add_bias_kernel<T>
+        <<<blocks_for(out.numel()), kThreadsPerBlock, 0, stream(out.device().index)>>>(
+            static_cast<T*>(out.raw_data()), static_cast<const T*>(bias.raw_data()), out.numel(),
+            l.channels, l.spatial);
   });
   check_launch("conv");
 }
@@ -285,8 +289,7 @@ void CudaBackend::conv(const Tensor& x, const Tensor& weight, const Tensor& bias
           MG_CUDA_CHECK(cudnnGetConvolutionForwardAlgorithmMaxCount(handle, &count), op);
           std::vector<cudnnConvolutionFwdAlgoPerf_t> perfs(std::max(count, 1));
           MG_CUDA_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(handle, d.x(), d.w(), d.conv(),
-                                                               d.y(), count, &count,
-                                                               perfs.data()),
+                                                               d.y(), count, &count, perfs.data()),
                         op);
           perfs.resize(count);
           return perfs;
@@ -305,11 +308,10 @@ void CudaBackend::conv(const Tensor& x, const Tensor& weight, const Tensor& bias
     d.set_math(choice.math);
     const Tensor space = workspace(choice.workspace, x.device());
     const Scalars s;
-    MG_CUDA_CHECK(cudnnConvolutionForward(handle, s.one(dtype), d.x(), x.raw_data(), d.w(),
-                                          weight.raw_data(), d.conv(),
-                                          static_cast<cudnnConvolutionFwdAlgo_t>(choice.algo),
-                                          space.raw_data(), choice.workspace, s.zero(dtype), d.y(),
-                                          out.raw_data()),
+    MG_CUDA_CHECK(cudnnConvolutionForward(
+                      handle, s.one(dtype), d.x(), x.raw_data(), d.w(), weight.raw_data(), d.conv(),
+                      static_cast<cudnnConvolutionFwdAlgo_t>(choice.algo), space.raw_data(),
+                      choice.workspace, s.zero(dtype), d.y(), out.raw_data()),
                   op);
   }
   if (bias.defined()) add_bias(out, bias);
@@ -347,22 +349,22 @@ void CudaBackend::conv_backward(const Tensor& grad_out, const Tensor& x, const T
             int count = 0;
             MG_CUDA_CHECK(cudnnGetConvolutionBackwardDataAlgorithmMaxCount(handle, &count), op);
             std::vector<cudnnConvolutionBwdDataAlgoPerf_t> perfs(std::max(count, 1));
-            MG_CUDA_CHECK(cudnnFindConvolutionBackwardDataAlgorithmEx(
-                              handle, d.w(), weight.raw_data(), d.y(), grad_out.raw_data(),
-                              d.conv(), d.x(), grad_x.raw_data(), count, &count, perfs.data(),
-                              space, bytes),
-                          op);
+            MG_CUDA_CHECK(
+                cudnnFindConvolutionBackwardDataAlgorithmEx(
+                    handle, d.w(), weight.raw_data(), d.y(), grad_out.raw_data(), d.conv(), d.x(),
+                    grad_x.raw_data(), count, &count, perfs.data(), space, bytes),
+                op);
             perfs.resize(count);
             return perfs;
           });
       d.set_math(choice.math);
       const Tensor space = workspace(choice.workspace, x.device());
-      MG_CUDA_CHECK(cudnnConvolutionBackwardData(
-                        handle, s.one(dtype), d.w(), weight.raw_data(), d.y(), grad_out.raw_data(),
-                        d.conv(), static_cast<cudnnConvolutionBwdDataAlgo_t>(choice.algo),
-                        space.raw_data(), choice.workspace, s.zero(dtype), d.x(),
-                        grad_x.raw_data()),
-                    op);
+      MG_CUDA_CHECK(
+          cudnnConvolutionBackwardData(
+              handle, s.one(dtype), d.w(), weight.raw_data(), d.y(), grad_out.raw_data(), d.conv(),
+              static_cast<cudnnConvolutionBwdDataAlgo_t>(choice.algo), space.raw_data(),
+              choice.workspace, s.zero(dtype), d.x(), grad_x.raw_data()),
+          op);
     }
     if (grad_weight.defined()) {
       d.set_math(search_math(dtype));
@@ -382,22 +384,22 @@ void CudaBackend::conv_backward(const Tensor& grad_out, const Tensor& x, const T
             int count = 0;
             MG_CUDA_CHECK(cudnnGetConvolutionBackwardFilterAlgorithmMaxCount(handle, &count), op);
             std::vector<cudnnConvolutionBwdFilterAlgoPerf_t> perfs(std::max(count, 1));
-            MG_CUDA_CHECK(cudnnFindConvolutionBackwardFilterAlgorithmEx(
-                              handle, d.x(), x.raw_data(), d.y(), grad_out.raw_data(), d.conv(),
-                              d.w(), grad_weight.raw_data(), count, &count, perfs.data(), space,
-                              bytes),
-                          op);
+            MG_CUDA_CHECK(
+                cudnnFindConvolutionBackwardFilterAlgorithmEx(
+                    handle, d.x(), x.raw_data(), d.y(), grad_out.raw_data(), d.conv(), d.w(),
+                    grad_weight.raw_data(), count, &count, perfs.data(), space, bytes),
+                op);
             perfs.resize(count);
             return perfs;
           });
       d.set_math(choice.math);
       const Tensor space = workspace(choice.workspace, x.device());
-      MG_CUDA_CHECK(cudnnConvolutionBackwardFilter(
-                        handle, s.one(dtype), d.x(), x.raw_data(), d.y(), grad_out.raw_data(),
-                        d.conv(), static_cast<cudnnConvolutionBwdFilterAlgo_t>(choice.algo),
-                        space.raw_data(), choice.workspace, s.zero(dtype), d.w(),
-                        grad_weight.raw_data()),
-                    op);
+      MG_CUDA_CHECK(
+          cudnnConvolutionBackwardFilter(
+              handle, s.one(dtype), d.x(), x.raw_data(), d.y(), grad_out.raw_data(), d.conv(),
+              static_cast<cudnnConvolutionBwdFilterAlgo_t>(choice.algo), space.raw_data(),
+              choice.workspace, s.zero(dtype), d.w(), grad_weight.raw_data()),
+          op);
     }
   }
   if (grad_bias.defined()) bias_grad(grad_out, grad_bias);

@@ -126,7 +126,8 @@ void CudaBackend::matmul(const Tensor& a, const Tensor& b, const Tensor& out) {
     RowMajorMatrix pa = ma, pb = mb;
     pa.data = advance(a.raw_data(), offset_a, bytes);
     pb.data = advance(b.raw_data(), offset_b, bytes);
-    void* po = static_cast<char*>(out.raw_data()) + o * group * m * n * static_cast<std::int64_t>(bytes);
+    void* po =
+        static_cast<char*>(out.raw_data()) + o * group * m * n * static_cast<std::int64_t>(bytes);
     gemm_row_major(device, out.dtype(), rows, n, k, pa, pb, po, n, m * n, batches, "matmul");
   }
 }

@@ -90,7 +90,7 @@ __device__ double divisor(const PoolGeometry& g, const Window& wd, const Window&
   return static_cast<double>((wd.end - wd.begin) * (wh.end - wh.begin) * (ww.end - ww.begin));
 }
 
-#define MG_GRID_STRIDE_LOOP(i, n)                                                  \
+#define MG_GRID_STRIDE_LOOP(i, n)                                                     \
   for (std::int64_t i = blockIdx.x * std::int64_t(blockDim.x) + threadIdx.x; i < (n); \
        i += std::int64_t(gridDim.x) * blockDim.x)
 
@@ -206,8 +206,8 @@ void average_backward(const Tensor& grad_out, const PoolGeometry& g, const Tenso
   visit_floating(grad_x.dtype(), op, [&](auto zero) {
     using T = decltype(zero);
     average_backward_kernel<T, kAdaptive>
-        <<<blocks_for(n), kThreadsPerBlock, 0, stream(grad_x.device().index)>>>(
-            data<T>(grad_out), g, data<T>(grad_x));
+        <<<blocks_for(n), kThreadsPerBlock, 0, stream(grad_x.device().index)>>>(data<T>(grad_out),
+                                                                                g, data<T>(grad_x));
   });
   check_launch(op);
 }

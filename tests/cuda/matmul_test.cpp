@@ -22,7 +22,8 @@ Tensor random(const Shape& shape, DType dtype, std::uint64_t seed) {
 
 // f on CPU leaves and on their GPU copies: the outputs, and the gradients of sum(f·r) for a
 // random r, must match.
-void expect_same_on_gpu(const Fn& f, std::vector<Tensor> cpu, double rtol, const std::string& what) {
+void expect_same_on_gpu(const Fn& f, std::vector<Tensor> cpu, double rtol,
+                        const std::string& what) {
   std::vector<Tensor> gpu;
   for (Tensor& x : cpu) {
     x.requires_grad_(true);
@@ -74,8 +75,8 @@ TEST_P(CudaMatmul, TransposedOperands) {
   const auto nt = [](const std::vector<Tensor>& v) {
     return matmul(v[0], transpose(v[1], -1, -2));
   };
-  expect_same_on_gpu(nt, {random({2, 5, 7}, dtype, 5), random({2, 4, 7}, dtype, 6)},
-                     rtol_of(dtype), "batched a·bᵀ");
+  expect_same_on_gpu(nt, {random({2, 5, 7}, dtype, 5), random({2, 4, 7}, dtype, 6)}, rtol_of(dtype),
+                     "batched a·bᵀ");
 }
 
 TEST_P(CudaMatmul, Batched) {
@@ -94,8 +95,8 @@ TEST_P(CudaMatmul, BroadcastBatch) {
   expect_same_on_gpu(mm_of, {random({3, 4, 5, 6}, dtype, 1), random({6, 2}, dtype, 2)},
                      rtol_of(dtype), "[3, 4, 5, 6]·[6, 2]");
   // a broadcast along the batch, b not.
-  expect_same_on_gpu(mm_of, {random({5, 6}, dtype, 3), random({4, 6, 2}, dtype, 4)},
-                     rtol_of(dtype), "[5, 6]·[4, 6, 2]");
+  expect_same_on_gpu(mm_of, {random({5, 6}, dtype, 3), random({4, 6, 2}, dtype, 4)}, rtol_of(dtype),
+                     "[5, 6]·[4, 6, 2]");
   // Broadcast along an outer batch dim only: strides that do not merge into one.
   expect_same_on_gpu(mm_of, {random({3, 1, 5, 6}, dtype, 5), random({1, 4, 6, 2}, dtype, 6)},
                      rtol_of(dtype), "[3, 1, 5, 6]·[1, 4, 6, 2]");
