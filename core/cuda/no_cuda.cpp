@@ -1,3 +1,4 @@
+#include "core/cuda/conv_algorithms.h"
 #include "core/cuda/cuda_runtime.h"
 #include "core/error.h"
 
@@ -42,6 +43,9 @@ void set_allow_tf32(bool) {
 }
 bool allow_tf32() {
   return false;
+}
+std::size_t cached_conv_algorithms() {
+  return 0;
 }
 
 }  // namespace mg::cuda
