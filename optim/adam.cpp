@@ -112,19 +112,26 @@ void Adam::update(std::size_t group, const Tensor& param, const Tensor& grad,
 
   const bool strict = factors.defined() && mask_mode() == MaskMode::Strict;
   const std::int64_t count = units.count(param.shape());
+  const Device device = param.device();
   if (strict && !state.unit_steps.defined())
-    state.unit_steps = full({count}, static_cast<double>(state.step), kInt64);
+    state.unit_steps =
+        full({count}, static_cast<double>(state.step), TensorOptions(kInt64).device(device));
   Tensor unit_factors = factors;
   if (state.unit_steps.defined()) {
     // Per-unit counts need the unit walk even without a mask: factors of 1 change nothing.
     if (!unit_factors.defined()) unit_factors = ones({count}, param.options());
-    std::int64_t* steps = state.unit_steps.data_ptr<std::int64_t>();
-    visit_floating(param.dtype(), "Adam", [&](auto zero) {
-      using T = decltype(zero);
-      const T* f = static_cast<const T*>(unit_factors.raw_data());
-      for (std::int64_t u = 0; u < count; ++u)
-        if (!strict || f[u] != T(0)) ++steps[u];
-    });
+    auto* steps = static_cast<std::int64_t*>(state.unit_steps.raw_data());
+    if (device.is_cuda()) {
+      count_unit_steps_cuda(device.index, param.dtype(), steps, unit_factors.raw_data(), count,
+                            strict);
+    } else {
+      visit_floating(param.dtype(), "Adam", [&](auto zero) {
+        using T = decltype(zero);
+        const T* f = static_cast<const T*>(unit_factors.raw_data());
+        for (std::int64_t u = 0; u < count; ++u)
+          if (!strict || f[u] != T(0)) ++steps[u];
+      });
+    }
     args.unit_steps = steps;
   } else {
     args.step = ++state.step;
@@ -135,7 +142,10 @@ void Adam::update(std::size_t group, const Tensor& param, const Tensor& grad,
     mask.layout = unit_layout(units, param.shape());
     mask.strict = strict;
   }
-  adam_update_cpu(param.dtype(), args, mask);
+  if (device.is_cuda())
+    adam_update_cuda(device.index, param.dtype(), args, mask);
+  else
+    adam_update_cpu(param.dtype(), args, mask);
 }
 
 }  // namespace mg::optim

@@ -53,8 +53,6 @@ void Optimizer::add_param_group(ParamGroup group) {
     MG_CHECK(p.defined(), name_, "::add_param_group: parameter ", i, " is undefined");
     MG_CHECK(is_floating(p.dtype()), name_, "::add_param_group: parameter ", i,
              " must be floating-point, got ", describe(p));
-    MG_CHECK(p.device().is_cpu(), name_, "::add_param_group: parameter ", i,
-             " must be on the CPU (the only backend with optimizer kernels), got ", p.device());
     MG_CHECK(p.is_contiguous(), name_, "::add_param_group: parameter ", i,
              " must be contiguous, got ", describe(p));
     MG_CHECK(!locations_.count(p.impl()), name_, "::add_param_group: parameter ", i, " (",
@@ -97,7 +95,8 @@ void Optimizer::set_mask(const Tensor& param, const Tensor& factors) {
   MG_CHECK(is_floating(factors.dtype()), name_, "::set_mask: factors must be floating-point, got ",
            describe(factors));
   NoGradGuard no_grad;
-  masks_[param.impl()] = contiguous(to(factors.detach(), param.dtype()));
+  // The update kernels read the factors where the parameter lives.
+  masks_[param.impl()] = contiguous(to(to(factors.detach(), param.dtype()), param.device()));
 }
 
 const ParamState* Optimizer::state(const Tensor& param) const {
@@ -116,6 +115,8 @@ void Optimizer::step() {
       MG_CHECK(grad.shape() == p.shape() && grad.dtype() == p.dtype(), name_,
                "::step: the gradient ", describe(grad), " does not match the parameter ",
                describe(p));
+      MG_CHECK(grad.device() == p.device(), name_, "::step: the gradient of ", describe(p),
+               " is on ", grad.device(), ", the parameter on ", p.device());
       const auto mask = masks_.find(p.impl());
       update(g, p, grad.is_contiguous() ? grad : contiguous(grad), group.units[i],
              mask == masks_.end() ? Tensor() : mask->second, states_[p.impl()]);
@@ -203,7 +204,7 @@ void Optimizer::load_state_dict(const nn::TensorList& state_dict) {
       const std::size_t g = std::strtoull(key.substr(first_dot + 1).c_str(), nullptr, 10);
       const std::string name = key.substr(second + 1);
       if (g >= groups_.size() || tensor.numel() != 1) fail("bad group entry " + describe(tensor));
-      const double value = to(tensor, kFloat64).item<double>();
+      const double value = to(to(tensor, Device::cpu()), kFloat64).item<double>();
       if (name == "num_params") {
         if (value != static_cast<double>(groups_[g].params.size()))
           fail(str("group ", g, " has ", groups_[g].params.size(), " parameters, the state dict ",
@@ -224,12 +225,12 @@ void Optimizer::load_state_dict(const nn::TensorList& state_dict) {
       ParamState& state = states[p.impl()];
       if (name == "step") {
         if (tensor.dim() == 0) {
-          state.step = to(tensor, kInt64).item<std::int64_t>();
+          state.step = to(to(tensor, Device::cpu()), kInt64).item<std::int64_t>();
         } else {
           const std::int64_t units = groups_[g].units[i].count(p.shape());
           if (tensor.shape() != Shape{units})
             fail(str("per-unit steps of ", units, " units expected, got ", describe(tensor)));
-          state.unit_steps = contiguous(clone(to(tensor, kInt64)));
+          state.unit_steps = contiguous(clone(to(to(tensor, kInt64), p.device())));
         }
       } else {
         const std::vector<std::string> known = buffer_names(g);
@@ -237,7 +238,7 @@ void Optimizer::load_state_dict(const nn::TensorList& state_dict) {
           fail("unknown state for " + name_);
         if (tensor.shape() != p.shape())
           fail(str("expected the parameter's shape ", p.shape(), ", got ", describe(tensor)));
-        state.buffers.emplace_back(name, contiguous(clone(to(tensor, p.dtype()))));
+        state.buffers.emplace_back(name, contiguous(clone(to(to(tensor, p.dtype()), p.device()))));
       }
     } else {
       fail("unknown entry (expected group.* or state.*)");

@@ -52,7 +52,7 @@ struct ParamGroup {
   std::map<std::string, double> options;
 };
 
-// What an optimizer keeps for one parameter.
+// What an optimizer keeps for one parameter; its tensors live on the parameter's device.
 struct ParamState {
   // Steps taken (Adam); a strict mask makes it per unit: `unit_steps`, int64 [units], then
   // holds each unit's count and `step` is no longer used.

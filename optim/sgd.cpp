@@ -105,7 +105,10 @@ void SGD::update(std::size_t group, const Tensor& param, const Tensor& grad,
     mask.layout = unit_layout(units, param.shape());
     mask.strict = mask_mode() == MaskMode::Strict;
   }
-  sgd_update_cpu(param.dtype(), args, mask);
+  if (param.device().is_cuda())
+    sgd_update_cuda(param.device().index, param.dtype(), args, mask);
+  else
+    sgd_update_cpu(param.dtype(), args, mask);
 }
 
 }  // namespace mg::optim

@@ -54,4 +54,15 @@ struct AdamArgs {
 void sgd_update_cpu(DType dtype, const SgdArgs& args, const MaskArgs& mask);
 void adam_update_cpu(DType dtype, const AdamArgs& args, const MaskArgs& mask);
 
+// The same updates with the same arithmetic on GPU `device` (optim/cuda/update_kernels.cu),
+// queued on its stream; every pointer is memory of that GPU, unit_steps included. Per-unit
+// step counts take their bias corrections from the GPU's pow, which may differ from the CPU's
+// in the last bit of a double. Built without CUDA, they throw mg::Error.
+void sgd_update_cuda(int device, DType dtype, const SgdArgs& args, const MaskArgs& mask);
+void adam_update_cuda(int device, DType dtype, const AdamArgs& args, const MaskArgs& mask);
+// Adam's per-unit step counts on GPU `device`: steps[u] += 1 for every unit whose factor (of
+// `dtype`) is not 0, or for every unit unless `strict`.
+void count_unit_steps_cuda(int device, DType dtype, std::int64_t* steps, const void* factors,
+                           std::int64_t count, bool strict);
+
 }  // namespace mg::optim

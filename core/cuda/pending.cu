@@ -45,50 +45,6 @@ void CudaBackend::randint(const Tensor& out, std::int64_t low, std::int64_t high
                           PhiloxState state) {
   throw Error("randint: not implemented on CUDA yet");
 }
-void CudaBackend::index_select(const Tensor& x, std::int64_t dim, const Tensor& index,
-                               const Tensor& out) {
-  throw Error("index_select: not implemented on CUDA yet");
-}
-void CudaBackend::index_add(const Tensor& out, std::int64_t dim, const Tensor& index,
-                            const Tensor& src) {
-  throw Error("index_add: not implemented on CUDA yet");
-}
-void CudaBackend::gather(const Tensor& x, std::int64_t dim, const Tensor& index,
-                         const Tensor& out) {
-  throw Error("gather: not implemented on CUDA yet");
-}
-void CudaBackend::scatter_add(const Tensor& out, std::int64_t dim, const Tensor& index,
-                              const Tensor& src) {
-  throw Error("scatter_add: not implemented on CUDA yet");
-}
-void CudaBackend::softmax(const Tensor& x, std::int64_t dim, bool log, const Tensor& out) {
-  throw Error("softmax: not implemented on CUDA yet");
-}
-void CudaBackend::softmax_backward(const Tensor& grad_y, const Tensor& y, std::int64_t dim,
-                                   bool log, const Tensor& grad_x) {
-  throw Error("softmax_backward: not implemented on CUDA yet");
-}
-void CudaBackend::layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, double eps,
-                             const Tensor& out, const Tensor& mean, const Tensor& rstd) {
-  throw Error("layer_norm: not implemented on CUDA yet");
-}
-void CudaBackend::layer_norm_backward(const Tensor& grad_out, const Tensor& x, const Tensor& mean,
-                                      const Tensor& rstd, const Tensor& weight,
-                                      const Tensor& grad_x, const Tensor& grad_weight,
-                                      const Tensor& grad_bias) {
-  throw Error("layer_norm_backward: not implemented on CUDA yet");
-}
-void CudaBackend::nll_loss(const Tensor& input, const Tensor& target, const Tensor& weight,
-                           Reduction reduction, std::int64_t ignore_index, const Tensor& out,
-                           const Tensor& total_weight) {
-  throw Error("nll_loss: not implemented on CUDA yet");
-}
-void CudaBackend::nll_loss_backward(const Tensor& grad_out, const Tensor& target,
-                                    const Tensor& weight, Reduction reduction,
-                                    std::int64_t ignore_index, const Tensor& total_weight,
-                                    const Tensor& grad_input) {
-  throw Error("nll_loss_backward: not implemented on CUDA yet");
-}
 
 Allocator& caching_allocator(int index) {
   throw Error("cuda:" + std::to_string(index) + ": the CUDA allocator is not implemented yet");

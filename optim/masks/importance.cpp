@@ -8,6 +8,9 @@
 #include "core/dtype.h"
 #include "core/error.h"
 #include "core/ops_copy.h"
+#include "core/ops_elementwise.h"
+#include "core/ops_reduction.h"
+#include "core/ops_view.h"
 
 namespace mg::optim {
 
@@ -58,9 +61,28 @@ void unit_sums(const T* x, const UnitLayout& layout, double* sums, const F& f) {
       });
 }
 
+// The terms f(x) summed per unit, for devices other than the CPU.
+enum class DeviceTerm { Square, Abs };
+
+// The per-unit sums with tensor ops on x's own device, in float64; only the short score vector
+// comes back to the CPU.
+Tensor device_unit_sums(const Tensor& x, const UnitLayout& layout, DeviceTerm term) {
+  const Tensor x64 = native::to(native::contiguous(x), kFloat64);
+  const Tensor terms = term == DeviceTerm::Abs ? native::unary(UnaryOp::Abs, x64)
+                                               : native::binary(BinaryOp::Mul, x64, x64);
+  const Tensor blocks = native::view(terms, {layout.outer, layout.units, layout.inner});
+  return native::to(native::reduce(ReduceOp::Sum, blocks, {0, 2}), Device::cpu());
+}
+
+// `device_term` is f for tensors on other devices.
 template <typename F>
-Tensor reduce_units(const char* what, const Tensor& x, const nn::MaskUnits& units, const F& f) {
+Tensor reduce_units(const char* what, const Tensor& x, const nn::MaskUnits& units, const F& f,
+                    DeviceTerm device_term = DeviceTerm::Square) {
   const UnitLayout layout = layout_of(units, x.shape());
+  if (!x.device().is_cpu()) {
+    check_floating(what, x);
+    return device_unit_sums(x, layout, device_term);
+  }
   Tensor data = cpu_contiguous(x);
   Tensor out = empty({layout.units}, kFloat64);
   double* sums = out.data_ptr<double>();
@@ -115,7 +137,8 @@ Tensor unit_importance(const Tensor& grad, const Tensor& param, const nn::MaskUn
     case ImportanceKind::GradSquared:
       return grad_squared(grad, units);
     case ImportanceKind::GradAbs:
-      return reduce_units("unit_importance", grad, units, [](double g) { return std::abs(g); });
+      return reduce_units(
+          "unit_importance", grad, units, [](double g) { return std::abs(g); }, DeviceTerm::Abs);
     case ImportanceKind::GradOverWeightSquared: {
       check_defined("unit_importance(grad_over_weight_squared)", param, "param");
       MG_CHECK(param.shape() == grad.shape(),

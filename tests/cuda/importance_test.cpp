@@ -1,0 +1,64 @@
+#include "optim/masks/importance.h"
+#include "core/ops_copy.h"
+#include "cuda/cuda_test_util.h"
+
+namespace mg::optim {
+namespace {
+
+using testing::to_gpu;
+
+Tensor random(const Shape& shape, DType dtype, std::uint64_t seed) {
+  Generator generator(seed);
+  return randn(shape, dtype, &generator);
+}
+
+void expect_close(const Tensor& gpu_scores, const Tensor& cpu_scores, const std::string& what) {
+  // The scores come back on the CPU, float64, whatever the gradient's device.
+  ASSERT_TRUE(gpu_scores.device().is_cpu()) << what;
+  ASSERT_EQ(gpu_scores.dtype(), kFloat64) << what;
+  const auto actual = gpu_scores.to_vector<double>();
+  const auto expected = cpu_scores.to_vector<double>();
+  ASSERT_EQ(actual.size(), expected.size()) << what;
+  for (std::size_t u = 0; u < actual.size(); ++u)
+    EXPECT_NEAR(actual[u], expected[u], 1e-12 * std::max(1.0, std::abs(expected[u])))
+        << what << " unit " << u;
+}
+
+TEST(CudaImportance, UnitScoresOfGpuGradientsEqualCpu) {
+  MG_REQUIRE_GPU();
+  const std::pair<nn::MaskUnits, Shape> cases[] = {
+      {nn::MaskUnits::element(), {4, 6}},
+      {nn::MaskUnits::output_channel(), {4, 3, 2}},
+      {nn::MaskUnits::row_blocks(2), {4, 6}},
+      {nn::MaskUnits::column_blocks(3), {4, 6, 2}},
+  };
+  const ImportanceKind kinds[] = {ImportanceKind::GradSquared, ImportanceKind::GradAbs,
+                                  ImportanceKind::GradOverWeightSquared};
+  for (DType dtype : {kFloat32, kFloat64}) {
+    for (const auto& [units, shape] : cases) {
+      const Tensor g = random(shape, dtype, 1);
+      const Tensor w = random(shape, dtype, 2);
+      for (ImportanceKind kind : kinds) {
+        expect_close(unit_importance(to_gpu(g), to_gpu(w), units, kind),
+                     unit_importance(g, w, units, kind),
+                     str(to_string(kind), " ", units.to_string(), " ", describe(g)));
+      }
+    }
+  }
+}
+
+TEST(CudaImportance, EmaOfGpuGradientsEqualsCpu) {
+  MG_REQUIRE_GPU();
+  const nn::MaskUnits units = nn::MaskUnits::output_channel();
+  const Tensor p = random({3, 4}, kFloat32, 3);
+  const Tensor gpu_p = to_gpu(p);
+  EmaImportance cpu(0.8), gpu(0.8);
+  for (int s = 0; s < 3; ++s) {
+    const Tensor g = random({3, 4}, kFloat32, 10 + s);
+    expect_close(gpu.update(gpu_p, to_gpu(g), units), cpu.update(p, g, units),
+                 "ema step " + std::to_string(s));
+  }
+}
+
+}  // namespace
+}  // namespace mg::optim
