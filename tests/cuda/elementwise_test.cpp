@@ -111,8 +111,12 @@ TEST(CudaElementwise, EveryBinaryOpMatchesCpuWithBroadcasting) {
       const std::string what = str("binary ", static_cast<int>(op), " ", dtype);
       expect_matches_cpu(native::binary(op, to_gpu(lhs), gpu_b), native::binary(op, lhs, b),
                          rtol_for(dtype), what);
-      expect_matches_cpu(native::binary(op, gpu_b, to_gpu(lhs)), native::binary(op, b, lhs),
-                         op == BinaryOp::Pow ? 1e-4 : rtol_for(dtype), what + " swapped");
+      // Swapped: b is the base, made positive for pow.
+      const Tensor rhs = op == BinaryOp::Pow ? add(native::unary(UnaryOp::Abs, b), 0.25) : b;
+      const Tensor gpu_rhs =
+          op == BinaryOp::Pow ? add(native::unary(UnaryOp::Abs, gpu_b), 0.25) : gpu_b;
+      expect_matches_cpu(native::binary(op, gpu_rhs, to_gpu(lhs)), native::binary(op, rhs, lhs),
+                         rtol_for(dtype), what + " swapped");
     }
     // alpha for Add and Sub; a scalar operand.
     expect_matches_cpu(add(to_gpu(a), transpose(to_gpu(b_base), 1, 2), 2.5), add(a, b, 2.5),
