@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "core/autograd_meta.h"
+#include "core/ops_copy.h"
 
 namespace mg {
 
@@ -71,14 +72,14 @@ T read_element(const TensorImpl& impl, std::int64_t index) {
 template <typename T>
 T Tensor::item() const {
   MG_CHECK(numel() == 1, "item: expected a tensor with one element, got ", describe(*this));
-  MG_CHECK(device().is_cpu(), "item: the tensor is on ", device(), ", copy it to the CPU first");
+  // As in PyTorch, a GPU tensor is copied to the CPU first (which waits for the GPU).
+  if (!device().is_cpu()) return native::to(*this, Device::cpu()).item<T>();
   return read_element<T>(*impl_, 0);
 }
 
 template <typename T>
 std::vector<T> Tensor::to_vector() const {
-  MG_CHECK(device().is_cpu(), "to_vector: the tensor is on ", device(),
-           ", copy it to the CPU first");
+  if (!device().is_cpu()) return native::to(*this, Device::cpu()).to_vector<T>();
   std::vector<T> values(static_cast<std::size_t>(numel()));
   for (std::int64_t i = 0; i < numel(); ++i) values[i] = read_element<T>(*impl_, i);
   return values;
@@ -218,14 +219,11 @@ void print_values(std::ostream& out, const TensorImpl& impl, std::size_t dim, st
 std::ostream& operator<<(std::ostream& out, const Tensor& tensor) {
   if (!tensor.defined()) return out << "tensor(undefined)";
   out << "tensor(";
-  if (tensor.device().is_cpu()) {
-    std::int64_t index = 0;
-    const std::streamsize precision = out.precision();
-    print_values(out, *tensor.impl(), 0, index, 7);
-    out.precision(precision);
-  } else {
-    out << "<on " << tensor.device() << ">";
-  }
+  const Tensor host = native::to(tensor, Device::cpu());
+  std::int64_t index = 0;
+  const std::streamsize precision = out.precision();
+  print_values(out, *host.impl(), 0, index, 7);
+  out.precision(precision);
   return out << ", " << describe(tensor) << ')';
 }
 

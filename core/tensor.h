@@ -76,11 +76,11 @@ class Tensor {
   T* data_ptr() const;
   // Address of the first element on any device.
   void* raw_data() const { return checked().data(); }
-  // The value of a one-element CPU tensor, converted to T (bool, uint8_t, int, int64_t, float,
-  // double).
+  // The value of a one-element tensor, converted to T (bool, uint8_t, int, int64_t, float,
+  // double). A GPU tensor is copied to the CPU first, which waits for the GPU's queued work.
   template <typename T>
   T item() const;
-  // The elements of a CPU tensor in row-major order, converted to T.
+  // The elements in row-major order, converted to T (a GPU tensor is copied to the CPU first).
   template <typename T>
   std::vector<T> to_vector() const;
 
