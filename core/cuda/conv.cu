@@ -254,6 +254,7 @@ void add_bias(const Tensor& out, const Tensor& bias) {
 
 void bias_grad(const Tensor& grad_out, const Tensor& grad_bias) {
   const ChannelLayout l = channel_layout(grad_out);
+  if (l.channels == 0) return;  // a launch of 0 blocks is an error
   visit_floating(grad_out.dtype(), "conv_backward", [&](auto zero) {
     using T = decltype(zero);
     bias_grad_kernel<T><<<static_cast<unsigned int>(l.channels), kThreadsPerBlock, 0,
