@@ -90,7 +90,7 @@ rm -rf "$BUILD/CMakeCache.txt"
 if timeout 60 cmake -S . -B "$BUILD" "${configure[@]}" >"$OUT_DIR/configure.log" 2>&1; then
   grep -E "CUDA backend|BLAS " "$OUT_DIR/configure.log"
   targets=$(cmake --build "$BUILD" --target help | grep -oE "test_cuda_[a-z_]+_test" | sort -u)
-  if timeout 300 cmake --build "$BUILD" -j "$JOBS" --target bench_models bench_overhead $targets \
+  if timeout 240 cmake --build "$BUILD" -j "$JOBS" --target bench_models bench_overhead $targets \
     >"$OUT_DIR/build.log" 2>&1; then
     status_build=ok
   else
@@ -102,19 +102,19 @@ fi
 
 if [ "$status_build" = ok ]; then
   phase "cuda tests"
-  timeout 150 ctest --test-dir "$BUILD" -L cuda --output-on-failure -j 8 --timeout 60 \
+  timeout 120 ctest --test-dir "$BUILD" -L cuda --output-on-failure -j 8 --timeout 60 \
     >"$OUT_DIR/ctest.log" 2>&1
   grep -E "tests passed|tests failed|Failed|\*\*\*|Timeout|SKIPPED" "$OUT_DIR/ctest.log" | head -60
   status_tests=$(grep -E "tests passed" "$OUT_DIR/ctest.log" | tail -1)
   grep -q "Skipped" "$OUT_DIR/ctest.log" && grep -m5 "Skipped" "$OUT_DIR/ctest.log"
 
   phase "training steps on the GPU, ours and PyTorch's"
-  bench_models_out=$(timeout 150 "$BUILD/bench_models" --device cuda --threads 4 --python "$PYTHON" \
+  bench_models_out=$(timeout 110 "$BUILD/bench_models" --device cuda --threads 4 --python "$PYTHON" \
     --rows av_cremad_b64,text_encoder --warmup 3 --repeats 20 2>&1)
   echo "$bench_models_out"
 
   phase "AMSS+ (paper) against Naive on the GPU"
-  bench_overhead_out=$(timeout 90 "$BUILD/bench_overhead" --device cuda --threads 4 \
+  bench_overhead_out=$(timeout 60 "$BUILD/bench_overhead" --device cuda --threads 4 \
     --rows "amss+ (paper),naive" --warmup 3 --repeats 25 2>&1)
   echo "$bench_overhead_out"
 fi
