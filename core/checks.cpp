@@ -14,8 +14,10 @@ void check_same_device(const char* op, std::initializer_list<const Tensor*> tens
       first = tensor;
       continue;
     }
+    // describe() leaves out "cpu", which this message must name.
     MG_CHECK(tensor->device() == first->device(), op, ": expected tensors on one device, got ",
-             describe(*first), " and ", describe(*tensor));
+             first->dtype(), first->shape(), " on ", first->device(), " and ", tensor->dtype(),
+             tensor->shape(), " on ", tensor->device());
   }
 }
 

@@ -1,6 +1,7 @@
 // Times maskgrad's core ops against PyTorch doing the same work with the same thread count, in
 // the same run, and prints one table: op, ours ms, PyTorch ms, ratio, peak RSS of each.
-// Every row runs in a forked child (here and in tools/bench_ops_torch.py).
+// Every row runs in a forked child (here and in tools/bench_ops_torch.py). --device cuda runs the
+// rows on a GPU, each run timed to the end of its GPU work.
 #include <functional>
 #include <string>
 #include <vector>
@@ -20,14 +21,23 @@ void clear_grads(std::initializer_list<Tensor> tensors) {
   }
 }
 
+// Inputs live on the benchmark's device.
+Tensor on_device(const Tensor& t) {
+  return mg::to(t, mg::bench::target_device());
+}
+
+Tensor device_randn(const mg::Shape& shape) {
+  return on_device(mg::randn(shape));
+}
+
 Tensor parameter(const mg::Shape& shape) {
-  Tensor t = mg::randn(shape);
+  Tensor t = device_randn(shape);
   t.requires_grad_(true);
   return t;
 }
 
 Step gemm(std::int64_t m, std::int64_t n, std::int64_t k) {
-  Tensor a = mg::randn({m, k}), b = mg::randn({k, n});
+  Tensor a = device_randn({m, k}), b = device_randn({k, n});
   return [a, b] { mg::matmul(a, b); };
 }
 
@@ -36,7 +46,7 @@ Step conv(std::int64_t n, std::int64_t c_in, std::int64_t c_out, std::int64_t h,
   Tensor x = parameter({n, c_in, h, w}), weight = parameter({c_out, c_in, kernel, kernel});
   const std::int64_t h_out = (h + 2 * padding - kernel) / stride + 1;
   const std::int64_t w_out = (w + 2 * padding - kernel) / stride + 1;
-  Tensor grad = mg::randn({n, c_out, h_out, w_out});
+  Tensor grad = device_randn({n, c_out, h_out, w_out});
   return [=] {
     clear_grads({x, weight});
     mg::backward(mg::conv2d(x, weight, {}, {stride}, {padding}), grad);
@@ -45,7 +55,7 @@ Step conv(std::int64_t n, std::int64_t c_in, std::int64_t c_out, std::int64_t h,
 
 Step softmax_cross_entropy(std::int64_t n, std::int64_t c) {
   Tensor logits = parameter({n, c});
-  Tensor target = mg::randint(0, c, {n});
+  Tensor target = on_device(mg::randint(0, c, {n}));
   return [=] {
     clear_grads({logits});
     mg::backward(mg::cross_entropy(logits, target));
@@ -54,7 +64,7 @@ Step softmax_cross_entropy(std::int64_t n, std::int64_t c) {
 
 Step layer_norm(const mg::Shape& shape) {
   Tensor x = parameter(shape), weight = parameter({shape.back()}), bias = parameter({shape.back()});
-  Tensor grad = mg::randn(shape);
+  Tensor grad = device_randn(shape);
   return [=] {
     clear_grads({x, weight, bias});
     mg::backward(mg::layer_norm(x, {shape.back()}, weight, bias), grad);
@@ -63,8 +73,9 @@ Step layer_norm(const mg::Shape& shape) {
 
 Step batch_norm(const mg::Shape& shape) {
   Tensor x = parameter(shape), weight = parameter({shape[1]}), bias = parameter({shape[1]});
-  Tensor running_mean = mg::zeros({shape[1]}), running_var = mg::ones({shape[1]});
-  Tensor grad = mg::randn(shape);
+  Tensor running_mean = on_device(mg::zeros({shape[1]})),
+         running_var = on_device(mg::ones({shape[1]}));
+  Tensor grad = device_randn(shape);
   return [=] {
     clear_grads({x, weight, bias});
     mg::backward(mg::batch_norm(x, running_mean, running_var, weight, bias, true), grad);
@@ -72,7 +83,7 @@ Step batch_norm(const mg::Shape& shape) {
 }
 
 Step relu(const mg::Shape& shape) {
-  Tensor x = parameter(shape), grad = mg::randn(shape);
+  Tensor x = parameter(shape), grad = device_randn(shape);
   return [=] {
     clear_grads({x});
     mg::backward(mg::relu(x), grad);
@@ -81,7 +92,7 @@ Step relu(const mg::Shape& shape) {
 
 Step max_pool(const mg::Shape& shape) {
   Tensor x = parameter(shape);
-  Tensor grad = mg::randn(mg::max_pool2d(x.detach(), {3}, {2}, {1}).shape());
+  Tensor grad = device_randn(mg::max_pool2d(x.detach(), {3}, {2}, {1}).shape());
   return [=] {
     clear_grads({x});
     mg::backward(mg::max_pool2d(x, {3}, {2}, {1}), grad);
@@ -89,7 +100,7 @@ Step max_pool(const mg::Shape& shape) {
 }
 
 Step residual_add(const mg::Shape& shape) {
-  Tensor a = parameter(shape), b = parameter(shape), grad = mg::randn(shape);
+  Tensor a = parameter(shape), b = parameter(shape), grad = device_randn(shape);
   return [=] {
     clear_grads({a, b});
     mg::backward(mg::add(a, b), grad);
@@ -140,6 +151,25 @@ const mg::bench::Rows& rows() {
        [] {
          return residual_add({8, 64, 56, 56});
        }},
+      // The visual branch of the AV classifier at batch 64 (the GPU workload).
+      {"conv2d fwd+bwd stem 64x3x224x224", [] { return conv(64, 3, 64, 224, 224, 7, 2, 3); }},
+      {"conv2d fwd+bwd stage1 64x64x56x56", [] { return conv(64, 64, 64, 56, 56, 3, 1, 1); }},
+      {"batch_norm fwd+bwd 64x64x112x112",
+       [] {
+         return batch_norm({64, 64, 112, 112});
+       }},
+      {"relu fwd+bwd 64x64x112x112",
+       [] {
+         return relu({64, 64, 112, 112});
+       }},
+      {"max_pool2d 3x3s2 fwd+bwd 64x64x112x112",
+       [] {
+         return max_pool({64, 64, 112, 112});
+       }},
+      {"add fwd+bwd 64x64x56x56",
+       [] {
+         return residual_add({64, 64, 56, 56});
+       }},
   };
   return all;
 }
@@ -149,5 +179,6 @@ const mg::bench::Rows& rows() {
 int main(int argc, char** argv) {
   mg::bench::Options defaults;
   defaults.program = "bench_ops";
+  defaults.accepts_device = true;
   return mg::bench::run(argc, argv, defaults, rows(), "maskgrad ops");
 }

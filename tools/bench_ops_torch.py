@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """PyTorch's side of experiments/bench_ops: the same work, the same thread count.
 
-Prints one JSON object per row: {"row", "median_ms", "peak_rss_mb", "torch"}. Each row runs in
-a forked child, so its peak RSS is its own. Uses whatever torch `python3` imports (Debian's
+Prints one JSON object per row: {"row", "median_ms", "peak_rss_mb", "torch"} (and
+"peak_device_mb" with --device cuda, where the inputs live on the GPU, every run is timed to the
+end of its GPU work, TF32 is off and cuDNN picks algorithms by search). Each row runs in a forked
+child, so its peak RSS is its own. Uses whatever torch `python3` imports (Debian's
 python3-torch by default; bench_ops passes --python to choose another).
 """
 import argparse
@@ -136,6 +138,12 @@ ROWS = {
     "relu fwd+bwd 8x64x112x112": lambda: relu((8, 64, 112, 112)),
     "max_pool2d 3x3s2 fwd+bwd 8x64x112x112": lambda: max_pool((8, 64, 112, 112)),
     "add fwd+bwd 8x64x56x56": lambda: residual_add((8, 64, 56, 56)),
+    "conv2d fwd+bwd stem 64x3x224x224": lambda: conv(64, 3, 64, 224, 224, 7, 2, 3),
+    "conv2d fwd+bwd stage1 64x64x56x56": lambda: conv(64, 64, 64, 56, 56, 3, 1, 1),
+    "batch_norm fwd+bwd 64x64x112x112": lambda: batch_norm((64, 64, 112, 112)),
+    "relu fwd+bwd 64x64x112x112": lambda: relu((64, 64, 112, 112)),
+    "max_pool2d 3x3s2 fwd+bwd 64x64x112x112": lambda: max_pool((64, 64, 112, 112)),
+    "add fwd+bwd 64x64x56x56": lambda: residual_add((64, 64, 56, 56)),
 }
 
 
@@ -144,9 +152,17 @@ MIN_TIMED_S = 0.25
 MAX_RUNS = 10000
 
 
-def time_row(name, warmup, repeats):
+def time_row(name, warmup, repeats, device):
     """Median ms of at least `repeats` runs and of at least MIN_TIMED_S of runs (as bench_ops)."""
-    step = ROWS[name]()
+    if device == "cuda":
+        torch.set_default_device("cuda")  # the row's inputs are created on the GPU
+        run = ROWS[name]()
+
+        def step():
+            run()
+            torch.cuda.synchronize()
+    else:
+        step = ROWS[name]()
     started = time.perf_counter()
     done = 0
     while done < warmup or time.perf_counter() - started < MIN_WARMUP_S:
@@ -168,6 +184,7 @@ def main():
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=11)
     parser.add_argument("--rows", default="", help="comma-separated row names (default: all)")
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     args = parser.parse_args()
     # torch.set_num_threads does not reach the BLAS that Debian's torch calls for matmul
     # (OpenBLAS with its own threads): that one reads its count when it loads.
@@ -180,8 +197,17 @@ def main():
     unknown = [n for n in names if n not in ROWS]
     if unknown:
         sys.exit(f"bench_ops_torch.py: unknown rows {unknown}")
+    extra = None
+    if args.device == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cudnn.benchmark = True
+
+        def extra():
+            return {"peak_device_mb": torch.cuda.max_memory_allocated() / 2**20}
     for name in names:
-        result = run_in_child("bench_ops_torch.py", name, args.threads, lambda: time_row(name, args.warmup, args.repeats))
+        result = run_in_child("bench_ops_torch.py", name, args.threads,
+                              lambda: time_row(name, args.warmup, args.repeats, args.device), extra)
         print(json.dumps({"row": name, "torch": torch.__version__, **result}), flush=True)
 
 

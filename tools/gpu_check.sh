@@ -4,7 +4,8 @@
 # PyTorch with CUDA:
 #   1. configure and build Release with CUDA (sm_90 by default: MG_CUDA_ARCHS=80 for an A100),
 #   2. run the tests labelled `cuda` (each op on the CPU and on the GPU, compared),
-#   3. time training steps on the GPU against PyTorch on the same card (TF32 off on both sides):
+#   3. time single ops (bench_ops: GEMM, convolution, norms, pooling at the AV model's batch-64
+#      shapes) and training steps on the GPU against PyTorch on the same card (TF32 off on both sides):
 #      the AV classifier at CREMA-D shapes, batch 64, and the text encoder; then AMSS+ (paper
 #      mode) against Naive, each step timed to the end of its GPU work,
 #   4. print one table last. With $OUT set, the full log and the table are written there too.
@@ -90,7 +91,8 @@ rm -rf "$BUILD/CMakeCache.txt"
 if timeout 60 cmake -S . -B "$BUILD" "${configure[@]}" >"$OUT_DIR/configure.log" 2>&1; then
   grep -E "CUDA backend|BLAS " "$OUT_DIR/configure.log"
   targets=$(cmake --build "$BUILD" --target help | grep -oE "test_cuda_[a-z_]+_test" | sort -u)
-  if timeout 240 cmake --build "$BUILD" -j "$JOBS" --target bench_models bench_overhead $targets \
+  if timeout 240 cmake --build "$BUILD" -j "$JOBS" --target bench_ops bench_models bench_overhead \
+    $targets \
     >"$OUT_DIR/build.log" 2>&1; then
     status_build=ok
   else
@@ -107,6 +109,16 @@ if [ "$status_build" = ok ]; then
   grep -E "tests passed|tests failed|Failed|\*\*\*|Timeout|SKIPPED" "$OUT_DIR/ctest.log" | head -60
   status_tests=$(grep -E "tests passed" "$OUT_DIR/ctest.log" | tail -1)
   grep -q "Skipped" "$OUT_DIR/ctest.log" && grep -m5 "Skipped" "$OUT_DIR/ctest.log"
+
+  phase "single ops on the GPU, ours and PyTorch's"
+  ops="gemm 1024x1024x1024,gemm 4096x512x512,softmax+cross_entropy fwd+bwd 64x1000"
+  ops+=",layer_norm fwd+bwd 16x64x256,conv2d fwd+bwd stage3 8x256x14x14"
+  for shape in "conv2d fwd+bwd stem 64x3x224x224" "conv2d fwd+bwd stage1 64x64x56x56" \
+    "batch_norm fwd+bwd 64x64x112x112" "relu fwd+bwd 64x64x112x112" \
+    "max_pool2d 3x3s2 fwd+bwd 64x64x112x112" "add fwd+bwd 64x64x56x56"; do
+    ops+=",$shape"
+  done
+  timeout 90 "$BUILD/bench_ops" --device cuda --threads 4 --python "$PYTHON" --rows "$ops" 2>&1
 
   phase "training steps on the GPU, ours and PyTorch's"
   bench_models_out=$(timeout 110 "$BUILD/bench_models" --device cuda --threads 4 --python "$PYTHON" \

@@ -4,7 +4,7 @@
 #include <functional>
 
 #include "core/cuda/conv_algorithms.h"
-#include "core/ops_copy.h"  // cuda_test_util.h uses native::to without including it
+#include "core/ops_copy.h"
 #include "core/random.h"
 #include "tests/cuda/cuda_test_util.h"
 

@@ -49,13 +49,13 @@ void expect_same_state(const nn::Module& gpu, const nn::Module& cpu, double rtol
   }
 }
 
-void expect_same_grads(const nn::Module& gpu, const nn::Module& cpu, double rtol) {
+void expect_same_grads(const nn::Module& gpu, const nn::Module& cpu, double rtol, double atol = 0) {
   const auto gpu_parameters = gpu.named_parameters();
   const auto cpu_parameters = cpu.named_parameters();
   ASSERT_EQ(gpu_parameters.size(), cpu_parameters.size());
   for (std::size_t i = 0; i < cpu_parameters.size(); ++i) {
     expect_matches_cpu(gpu_parameters[i].tensor.grad(), cpu_parameters[i].tensor.grad(), rtol,
-                       "grad of " + cpu_parameters[i].name);
+                       "grad of " + cpu_parameters[i].name, atol);
   }
 }
 
@@ -105,12 +105,17 @@ TEST(CudaModels, BertMatchesCpuInFloat64) {
   expect_matches_cpu(gpu_out.pooled_output, cpu_out.pooled_output, 1e-10, "pooled output");
   backward(sum(mul(cpu_out.pooled_output, cpu_out.pooled_output)));
   backward(sum(mul(gpu_out.pooled_output, gpu_out.pooled_output)));
-  expect_same_grads(*gpu, *cpu, 1e-9);
+  // The key biases' gradients are zero in exact arithmetic (softmax ignores a shift shared by a
+  // row's scores): both devices give rounding noise of about 1e-21 there.
+  expect_same_grads(*gpu, *cpu, 1e-9, 1e-15);
 }
 
-TEST(CudaModels, NaiveTrainingStepsMatchCpuInFloat32) {
+// In float64: in float32 the two devices' rounding differences grow through the small model's
+// batch norm (batch of 4) to 2e-3 in the loss by the third step, which hides nothing.
+TEST(CudaModels, NaiveTrainingStepsMatchCpuInFloat64) {
   MG_REQUIRE_GPU();
   auto cpu = small_av();
+  cpu->to(kFloat64);
   cpu->train();
   nn::AVClassifierOptions options;
   options.trunk.width = 4;
@@ -122,12 +127,12 @@ TEST(CudaModels, NaiveTrainingStepsMatchCpuInFloat32) {
   optim::Naive naive;
   Generator g_cpu(1), g_gpu(1);
   for (int step = 0; step < 3; ++step) {
-    const optim::Batch batch = av_batch(10 + step);
+    const optim::Batch batch = in_float64(av_batch(10 + step));
     const auto cpu_result = optim::train_step(*cpu, cpu_sgd, naive, batch, 0, step, g_cpu);
     const auto gpu_result = optim::train_step(*gpu, gpu_sgd, naive, on_gpu(batch), 0, step, g_gpu);
-    EXPECT_NEAR(gpu_result.loss, cpu_result.loss, 1e-4 * std::abs(cpu_result.loss));
+    EXPECT_NEAR(gpu_result.loss, cpu_result.loss, 1e-10 * std::abs(cpu_result.loss));
   }
-  expect_same_state(*gpu, *cpu, 1e-3);
+  expect_same_state(*gpu, *cpu, 1e-8);
 }
 
 // AMSS+ in paper mode on the GPU: importance from GPU gradients, strict masks applied by the GPU

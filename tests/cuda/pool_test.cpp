@@ -4,7 +4,7 @@
 #include <functional>
 
 #include "core/ops_conv.h"
-#include "core/ops_copy.h"  // cuda_test_util.h uses native::to without including it
+#include "core/ops_copy.h"
 #include "core/random.h"
 #include "tests/cuda/cuda_test_util.h"
 
@@ -26,6 +26,7 @@ void expect_same_on_gpu(const Fn& f, std::vector<Tensor> cpu, double rtol,
                         const std::string& what) {
   std::vector<Tensor> gpu;
   for (Tensor& x : cpu) {
+    x = native::clone(x);  // a fresh leaf: callers pass one input to several checks
     x.requires_grad_(true);
     gpu.push_back(to_gpu(x));
   }
