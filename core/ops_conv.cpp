@@ -6,6 +6,7 @@
 #include "core/checks.h"
 #include "core/creation.h"
 #include "core/ops_copy.h"
+#include "core/ops_reduction.h"
 
 namespace mg::native {
 
@@ -176,9 +177,15 @@ void check_pool_indices(const std::string& op, const Tensor& indices, const Shap
   check_nonempty_plane(op, input_shape, str("input shape ", input_shape));
   std::int64_t plane = 1;
   for (std::size_t d = 2; d < input_shape.size(); ++d) plane *= input_shape[d];
-  // Checked on the CPU, before any kernel runs: kernels cannot throw. One branch-free pass finds
-  // whether any index is off (a negative one wraps to a huge unsigned value); only then is the
-  // first one looked up for the message.
+  // Checked before any kernel runs: kernels cannot throw. On a GPU the indices stay there: their
+  // minimum and maximum come back (copying them all would cost more than the pooling).
+  if (!indices.device().is_cpu() && indices.numel() > 0) {
+    const std::int64_t low = reduce(ReduceOp::Min, indices).item<std::int64_t>();
+    const std::int64_t high = reduce(ReduceOp::Max, indices).item<std::int64_t>();
+    if (low >= 0 && high < plane) return;
+  }
+  // On the CPU one branch-free pass finds whether any index is off (a negative one wraps to a
+  // huge unsigned value); only then is the first one looked up for the message.
   const Tensor values = contiguous(to(indices, Device::cpu()));
   const std::int64_t* data = values.data_ptr<std::int64_t>();
   const std::int64_t n = values.numel();

@@ -39,6 +39,8 @@ struct Options {
   bool torch = true;
   bool accepts_device = false;  // whether the program's rows honour --device
   Device device = Device::cpu();
+  int batch = 0;  // --batch, for programs that set accepts_batch; 0: the program's default
+  bool accepts_batch = false;
 };
 
 // The device the rows build their models and inputs on: --device, set by parse().
@@ -184,6 +186,9 @@ inline void print_help(const Options& defaults, const std::string& what) {
             << "  --rows A,B      only these rows (default: all)\n"
             << "  --python PATH   the Python that has torch (default /usr/bin/python3)\n"
             << "  --no-torch      time maskgrad only\n";
+  if (defaults.accepts_batch) {
+    std::cout << "  --batch N       batch size (default " << defaults.batch << ")\n";
+  }
   if (defaults.accepts_device) {
     std::cout
         << "  --device D      cpu or cuda[:N] (default cpu); on a GPU the memory columns are\n"
@@ -237,6 +242,8 @@ inline Options parse(int argc, char** argv, Options options, const Rows& rows,
       // Not checked here: asking CUDA anything in this process would break CUDA in the forked
       // children that time the rows; the first child reports a missing device.
       options.device = Device::parse(value());
+    } else if (arg == "--batch" && options.accepts_batch) {
+      options.batch = positive(value());
     } else if (arg == "--no-torch") {
       options.torch = false;
     } else if (arg == "--list") {

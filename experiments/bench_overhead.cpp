@@ -1,5 +1,5 @@
 // The cost of each rebalancing method: the median training-step time of the AV classifier at
-// CREMA-D shapes (batch 8, audio 1×257×188, one 3×224×224 frame, concat head, SGD momentum 0.9
+// CREMA-D shapes (batch 8 or --batch, audio 1×257×188, one 3×224×224 frame, concat head, SGD momentum 0.9
 // and weight decay 1e-4) under every method, through the same train_step, and its ratio to
 // Naive's. Each method runs in a forked child (bench_harness.h) beside its own Naive model, the
 // two stepping in turn, so that the ratio compares steps taken in the same seconds: on a shared
@@ -62,7 +62,7 @@ const std::vector<std::pair<std::string, MethodFactory>>& methods() {
   return all;
 }
 
-mg::bench::Step training(const MethodFactory& make_method) {
+mg::bench::Step training(const MethodFactory& make_method, std::int64_t batch_size) {
   const mg::Device device = mg::bench::target_device();
   auto model = std::make_shared<mg::nn::AVClassifier>();
   model->to(device);
@@ -72,9 +72,10 @@ mg::bench::Step training(const MethodFactory& make_method) {
       mg::optim::SGDOptions{.lr = 0.01, .momentum = 0.9, .weight_decay = 1e-4});
   std::shared_ptr<mg::optim::Rebalancer> method = make_method();
   auto generator = std::make_shared<mg::Generator>(0);
-  auto batch = std::make_shared<mg::optim::Batch>(mg::optim::Batch{
-      {mg::to(mg::randn({8, 1, 257, 188}), device), mg::to(mg::randn({8, 3, 1, 224, 224}), device)},
-      mg::to(mg::randint(0, 6, {8}), device)});
+  auto batch = std::make_shared<mg::optim::Batch>(
+      mg::optim::Batch{{mg::to(mg::randn({batch_size, 1, 257, 188}), device),
+                        mg::to(mg::randn({batch_size, 3, 1, 224, 224}), device)},
+                       mg::to(mg::randint(0, 6, {batch_size}), device)});
   auto step = std::make_shared<std::int64_t>(0);
   method->on_epoch_start(*model, 0, [batch, served = false](mg::optim::Batch& out) mutable {
     if (served) return false;
@@ -91,8 +92,9 @@ mg::bench::Step training(const MethodFactory& make_method) {
 // Medians of the method's steps and of Naive's, taken in turn (the child's peak RSS, which the
 // table reports, holds both models).
 std::vector<double> paired_medians(const MethodFactory& make, const mg::bench::Options& options) {
-  mg::bench::Step method = training(make);
-  mg::bench::Step naive = training([] { return std::make_unique<mg::optim::Naive>(); });
+  mg::bench::Step method = training(make, options.batch);
+  mg::bench::Step naive =
+      training([] { return std::make_unique<mg::optim::Naive>(); }, options.batch);
   for (int i = 0; i < options.warmup; ++i) {
     method();
     naive();
@@ -116,19 +118,22 @@ std::vector<double> paired_medians(const MethodFactory& make, const mg::bench::O
 int main(int argc, char** argv) {
   mg::bench::Rows rows;
   for (const auto& [name, make] : methods())
-    rows.emplace_back(name, [make = make] { return training(make); });
+    rows.emplace_back(name, [make = make] { return training(make, 8); });
   mg::bench::Options defaults;
   defaults.program = "bench_overhead";
   defaults.warmup = 2;
   defaults.repeats = 9;
   defaults.accepts_device = true;
+  defaults.batch = 8;
+  defaults.accepts_batch = true;
   try {
     const mg::bench::Options options = mg::bench::parse(
         argc, argv, defaults, rows, "the training step under each rebalancing method");
     std::printf(
-        "threads %d; device %s; medians of %d steps after %d warm-up steps, each method in turn "
-        "with its own Naive model\n\n",
-        options.threads, mg::str(options.device).c_str(), options.repeats, options.warmup);
+        "threads %d; device %s; batch %d; medians of %d steps after %d warm-up steps, each method "
+        "in turn with its own Naive model\n\n",
+        options.threads, mg::str(options.device).c_str(), options.batch, options.repeats,
+        options.warmup);
     std::printf("| %-20s | %9s | %9s | %9s | %10s |\n", "method", "step ms", "naive ms", "/ naive",
                 "both RSS");
     std::printf("|%s|%s|%s|%s|%s|\n", std::string(22, '-').c_str(), std::string(11, '-').c_str(),

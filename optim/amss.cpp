@@ -320,9 +320,27 @@ void Amss::after_backward(StepContext& context) {
     return Sample{draw_units(r.sampler, scores, k, context.generator),
                   zeros({scores.numel()}, kFloat64), false};
   };
+  // The stateless importances of every target's gradients at once (one copy back from a GPU).
+  std::map<const void*, Tensor> precomputed;
+  if (r.importance != ImportanceKind::EmaGradSquared) {
+    std::vector<ImportanceRequest> requests;
+    for (const Target& target : plan_) {
+      for (std::size_t i = 0; i < target.params.size(); ++i) {
+        const Tensor& param = target.params[i];
+        if (!param.grad().defined() || precomputed.count(param.impl())) continue;
+        precomputed[param.impl()] = Tensor();
+        requests.push_back({param.grad(), param,
+                            target.kind == Target::Kind::ClassifierRows ? nn::MaskUnits::element()
+                                                                        : target.units[i]});
+      }
+    }
+    const std::vector<Tensor> scores = unit_importances(requests, r.importance);
+    for (std::size_t i = 0; i < requests.size(); ++i)
+      precomputed[requests[i].param.impl()] = scores[i];
+  }
   auto importance = [&](const Tensor& param, const Tensor& grad, const nn::MaskUnits& units) {
     if (r.importance == ImportanceKind::EmaGradSquared) return ema_.update(param, grad, units);
-    return unit_importance(grad, param, units, r.importance);
+    return precomputed.at(param.impl());
   };
 
   MaskLog mask_log(static_cast<std::size_t>(model.num_modalities()));

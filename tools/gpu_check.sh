@@ -126,9 +126,12 @@ if [ "$status_build" = ok ]; then
   echo "$bench_models_out"
 
   phase "AMSS+ (paper) against Naive on the GPU"
-  bench_overhead_out=$(timeout 60 "$BUILD/bench_overhead" --device cuda --threads 4 \
-    --rows "amss+ (paper),naive" --warmup 3 --repeats 25 2>&1)
-  echo "$bench_overhead_out"
+  for batch in 8 64; do
+    out=$(timeout 60 "$BUILD/bench_overhead" --device cuda --threads 4 --batch $batch \
+      --rows "amss+ (paper)" --warmup 3 --repeats 25 2>&1)
+    echo "$out"
+    bench_overhead_out+=$(echo "$out" | sed "s/^| amss+ (paper) /| amss+ (paper) b$batch /")$'\n'
+  done
 fi
 
 phase "table"
@@ -143,7 +146,10 @@ phase "table"
   done
   echo "$bench_overhead_out" | awk -F'|' '
     { name = $2; gsub(/^ +| +$/, "", name) }
-    name == "amss+ (paper)" { printf "| AMSS+ (paper) / Naive step, AV batch 8 | %s | %s (Naive) | %s |\n", $3, $4, $5 }'
+    name ~ /^amss\+ \(paper\) b[0-9]+$/ {
+      batch = substr(name, index(name, " b") + 2)
+      printf "| AMSS+ (paper) / Naive step, AV batch %s | %s | %s (Naive) | %s |\n", batch, $3, $4, $5
+    }'
 } | tee "$TABLE"
 }
 

@@ -115,13 +115,21 @@ void copy_on_device(const Tensor& src, const Tensor& out) {
 // in chunks, so the DMA engine reads and writes page-locked memory and a huge tensor does not
 // pin as much host memory as it holds.
 constexpr std::size_t kStagingChunk = std::size_t(32) << 20;
+constexpr std::size_t kDirectUpload = std::size_t(64) << 10;
 
 class Staging {
  public:
   // Copies nbytes from the host to the device (to_device) or back; returns when done.
   void transfer(int device, void* dst, const void* src, std::size_t nbytes, bool to_device) {
-    std::lock_guard lock(mutex_);
     cudaStream_t s = stream(device);
+    if (to_device && nbytes <= kDirectUpload) {
+      // The driver stages a small pageable upload itself before returning (the source may then
+      // be reused) and does not wait for the stream: per-step uploads of masks and labels do
+      // not stall the GPU.
+      MG_CUDA_CHECK(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyHostToDevice, s), "copy to GPU");
+      return;
+    }
+    std::lock_guard lock(mutex_);
     for (std::size_t done = 0; done < nbytes;) {
       const std::size_t chunk = std::min(kStagingChunk, nbytes - done);
       reserve(chunk);

@@ -1,5 +1,6 @@
 #include "optim/masks/importance.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/checks.h"
@@ -9,6 +10,7 @@
 #include "core/error.h"
 #include "core/ops_copy.h"
 #include "core/ops_elementwise.h"
+#include "core/ops_index.h"
 #include "core/ops_reduction.h"
 #include "core/ops_view.h"
 
@@ -64,14 +66,18 @@ void unit_sums(const T* x, const UnitLayout& layout, double* sums, const F& f) {
 // The terms f(x) summed per unit, for devices other than the CPU.
 enum class DeviceTerm { Square, Abs };
 
-// The per-unit sums with tensor ops on x's own device, in float64; only the short score vector
-// comes back to the CPU.
-Tensor device_unit_sums(const Tensor& x, const UnitLayout& layout, DeviceTerm term) {
+// The per-unit sums with tensor ops on x's own device, in float64, left there.
+Tensor sums_on_device(const Tensor& x, const UnitLayout& layout, DeviceTerm term) {
   const Tensor x64 = native::to(native::contiguous(x), kFloat64);
   const Tensor terms = term == DeviceTerm::Abs ? native::unary(UnaryOp::Abs, x64)
                                                : native::binary(BinaryOp::Mul, x64, x64);
   const Tensor blocks = native::view(terms, {layout.outer, layout.units, layout.inner});
-  return native::to(native::reduce(ReduceOp::Sum, blocks, {0, 2}), Device::cpu());
+  return native::reduce(ReduceOp::Sum, blocks, {0, 2});
+}
+
+// As sums_on_device; only the short score vector comes back to the CPU.
+Tensor device_unit_sums(const Tensor& x, const UnitLayout& layout, DeviceTerm term) {
+  return native::to(sums_on_device(x, layout, term), Device::cpu());
 }
 
 // `device_term` is f for tensors on other devices.
@@ -162,6 +168,45 @@ Tensor unit_importance(const Tensor& grad, const Tensor& param, const nn::MaskUn
   }
   throw Error(
       "unit_importance: ema_grad_squared keeps state across steps; use EmaImportance::update");
+}
+
+std::vector<Tensor> unit_importances(const std::vector<ImportanceRequest>& requests,
+                                     ImportanceKind kind, const ImportanceOptions& options) {
+  std::vector<Tensor> scores(requests.size());
+  const bool batched = kind == ImportanceKind::GradSquared || kind == ImportanceKind::GradAbs;
+  // Sums left on each GPU, with the requests they answer.
+  std::vector<std::pair<Device, std::vector<std::size_t>>> pending;
+  std::vector<std::vector<Tensor>> pending_sums;
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    const ImportanceRequest& request = requests[i];
+    if (!batched || !request.grad.defined() || request.grad.device().is_cpu()) {
+      scores[i] = unit_importance(request.grad, request.param, request.units, kind, options);
+      continue;
+    }
+    check_grad("unit_importances", request.grad);
+    const Device device = request.grad.device();
+    auto it = std::find_if(pending.begin(), pending.end(),
+                           [&](const auto& entry) { return entry.first == device; });
+    if (it == pending.end()) {
+      pending.push_back({device, {}});
+      pending_sums.emplace_back();
+      it = pending.end() - 1;
+    }
+    it->second.push_back(i);
+    pending_sums[static_cast<std::size_t>(it - pending.begin())].push_back(
+        sums_on_device(request.grad, layout_of(request.units, request.grad.shape()),
+                       kind == ImportanceKind::GradAbs ? DeviceTerm::Abs : DeviceTerm::Square));
+  }
+  for (std::size_t d = 0; d < pending.size(); ++d) {
+    const Tensor all = native::to(native::cat(pending_sums[d], 0), Device::cpu());
+    std::int64_t offset = 0;
+    for (std::size_t j = 0; j < pending[d].second.size(); ++j) {
+      const std::int64_t n = pending_sums[d][j].numel();
+      scores[pending[d].second[j]] = native::clone(native::narrow(all, 0, offset, n));
+      offset += n;
+    }
+  }
+  return scores;
 }
 
 EmaImportance::EmaImportance(double decay) : decay_(decay) {

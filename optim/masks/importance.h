@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "core/tensor.h"
 #include "layers/mask_units.h"
@@ -40,6 +41,17 @@ struct ImportanceOptions {
 // the others) and must have the gradient's shape. EmaGradSquared throws: use EmaImportance.
 Tensor unit_importance(const Tensor& grad, const Tensor& param, const nn::MaskUnits& units,
                        ImportanceKind kind, const ImportanceOptions& options = {});
+
+// unit_importance of several parameters, in order. For gradients on a GPU the per-unit sums of
+// all of them come back to the CPU in one copy: one synchronisation per step instead of one per
+// parameter. The kinds that read the weights, and CPU gradients, go one by one.
+struct ImportanceRequest {
+  Tensor grad;
+  Tensor param;
+  nn::MaskUnits units;
+};
+std::vector<Tensor> unit_importances(const std::vector<ImportanceRequest>& requests,
+                                     ImportanceKind kind, const ImportanceOptions& options = {});
 
 // EmaGradSquared: e_t = decay · e_{t-1} + (1 − decay) · s_t with s_t = Σ g² per unit, one
 // average per parameter (keyed by the parameter's identity, like optimizer state). The first

@@ -47,6 +47,34 @@ TEST(CudaImportance, UnitScoresOfGpuGradientsEqualCpu) {
   }
 }
 
+// The batched form: GPU gradients of several parameters (one copy back), a CPU one among them,
+// each answered in request order as unit_importance answers it on the CPU.
+TEST(CudaImportance, BatchedScoresOfGpuGradientsEqualCpu) {
+  MG_REQUIRE_GPU();
+  const std::pair<nn::MaskUnits, Shape> cases[] = {
+      {nn::MaskUnits::output_channel(), {4, 3, 2}},
+      {nn::MaskUnits::element(), {5}},
+      {nn::MaskUnits::column_blocks(3), {4, 6, 2}},
+  };
+  for (ImportanceKind kind : {ImportanceKind::GradSquared, ImportanceKind::GradAbs}) {
+    std::vector<ImportanceRequest> requests;
+    std::vector<Tensor> expected;
+    std::uint64_t seed = 20;
+    for (const auto& [units, shape] : cases) {
+      const Tensor g = random(shape, kFloat32, seed++);
+      requests.push_back({to_gpu(g), Tensor(), units});
+      expected.push_back(unit_importance(g, Tensor(), units, kind));
+    }
+    const Tensor cpu_grad = random({3, 2}, kFloat32, seed);
+    requests.push_back({cpu_grad, Tensor(), nn::MaskUnits::output_channel()});
+    expected.push_back(unit_importance(cpu_grad, Tensor(), nn::MaskUnits::output_channel(), kind));
+    const std::vector<Tensor> scores = unit_importances(requests, kind);
+    ASSERT_EQ(scores.size(), expected.size());
+    for (std::size_t i = 0; i < scores.size(); ++i)
+      expect_close(scores[i], expected[i], str(to_string(kind), " request ", i));
+  }
+}
+
 TEST(CudaImportance, EmaOfGpuGradientsEqualsCpu) {
   MG_REQUIRE_GPU();
   const nn::MaskUnits units = nn::MaskUnits::output_channel();

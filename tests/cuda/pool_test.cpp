@@ -6,6 +6,7 @@
 #include "core/ops_conv.h"
 #include "core/ops_copy.h"
 #include "core/random.h"
+#include "test_util.h"
 #include "tests/cuda/cuda_test_util.h"
 
 namespace mg {
@@ -141,6 +142,23 @@ TEST_P(CudaPool, AdaptiveAvgPool) {
 
 INSTANTIATE_TEST_SUITE_P(Dtypes, CudaPool, ::testing::Values(kFloat32, kFloat64),
                          [](const auto& info) { return std::string(dtype_name(info.param)); });
+
+// On a GPU the indices are range-checked there (their minimum and maximum come back); a bad one
+// is still reported with its value and position.
+TEST(CudaPoolErrors, MaxPoolBackwardRejectsIndicesOutsideThePlane) {
+  MG_REQUIRE_GPU();
+  const Shape shape{1, 2, 4, 4};
+  const Tensor out = to_gpu(zeros({1, 2, 2, 2}));
+  for (const std::int64_t bad : {std::int64_t(16), std::int64_t(-1)}) {
+    std::vector<double> values(8, 5.0);
+    values[6] = static_cast<double>(bad);
+    const Tensor indices = to_gpu(tensor(values, {1, 2, 2, 2}, kInt64));
+    EXPECT_MG_ERROR(native::max_pool_backward(out, shape, indices), "max_pool2d_backward",
+                    str("index ", bad, " at flat position 6"), "input plane of 16 elements");
+  }
+  const Tensor good = to_gpu(tensor({0, 5, 10, 15, 1, 2, 3, 4}, {1, 2, 2, 2}, kInt64));
+  EXPECT_EQ(native::max_pool_backward(out, shape, good).shape(), shape);
+}
 
 }  // namespace
 }  // namespace mg
