@@ -6,7 +6,9 @@
 #include "core/checks.h"
 #include "core/creation.h"
 #include "core/ops_copy.h"
+#include "core/ops_index.h"
 #include "core/ops_reduction.h"
+#include "core/ops_view.h"
 
 namespace mg::native {
 
@@ -178,11 +180,15 @@ void check_pool_indices(const std::string& op, const Tensor& indices, const Shap
   std::int64_t plane = 1;
   for (std::size_t d = 2; d < input_shape.size(); ++d) plane *= input_shape[d];
   // Checked before any kernel runs: kernels cannot throw. On a GPU the indices stay there: their
-  // minimum and maximum come back (copying them all would cost more than the pooling).
+  // minimum and maximum come back, in one copy (copying them all would cost more than the
+  // pooling).
   if (!indices.device().is_cpu() && indices.numel() > 0) {
-    const std::int64_t low = reduce(ReduceOp::Min, indices).item<std::int64_t>();
-    const std::int64_t high = reduce(ReduceOp::Max, indices).item<std::int64_t>();
-    if (low >= 0 && high < plane) return;
+    const Tensor bounds = to(cat({reshape(reduce(ReduceOp::Min, indices), {1}),
+                                  reshape(reduce(ReduceOp::Max, indices), {1})},
+                                 0),
+                             Device::cpu());
+    const std::int64_t* range = bounds.data_ptr<std::int64_t>();
+    if (range[0] >= 0 && range[1] < plane) return;
   }
   // On the CPU one branch-free pass finds whether any index is off (a negative one wraps to a
   // huge unsigned value); only then is the first one looked up for the message.

@@ -22,6 +22,7 @@
 #include "core/device.h"
 #include "core/error.h"
 #include "core/json.h"
+#include "core/ops_copy.h"
 #include "core/threading.h"
 
 namespace mg::bench {
@@ -49,13 +50,18 @@ inline Device& target_device() {
   return device;
 }
 
+// `t` on the rows' device.
+inline Tensor on_device(const Tensor& t) {
+  return native::to(t, target_device());
+}
+
 // Waits for the step's queued GPU work, so that a timer stopped after it measures the work.
 inline void wait_for(const Options& options) {
   if (options.device.is_cuda()) cuda::synchronize(options.device.index);
 }
 
-// Peak memory of a row: the process's peak RSS on the CPU; on a GPU, the most device memory that
-// tensors held (the caching allocator's peak), in MB.
+// The most device memory that tensors held on the GPU (the caching allocator's peak), in MB: the
+// memory column of a GPU row (a CPU row reports its process's peak RSS).
 inline double peak_device_mb(const Options& options) {
   return static_cast<double>(cuda::memory_stats(options.device.index).peak_allocated_bytes) /
          (1 << 20);
@@ -140,7 +146,7 @@ inline Timing time_in_child(const std::function<Step()>& make, const Options& op
         return std::vector<double>{median(times)};
       },
       options);
-  return {values.at(0), values.back()};
+  return {values.at(0), values.at(1)};  // RSS on the CPU, device memory on a GPU
 }
 
 // Runs tools/<program>_torch.py once for all rows and reads its JSON lines.

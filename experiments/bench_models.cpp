@@ -22,11 +22,6 @@ namespace {
 using mg::Tensor;
 using mg::bench::Step;
 
-// `t` on the benchmark's device.
-Tensor on_device(const Tensor& t) {
-  return mg::to(t, mg::bench::target_device());
-}
-
 // A training step around `loss_of` (which runs the forward pass and returns the loss).
 template <typename Model, typename Loss>
 Step training_step(std::shared_ptr<Model> model, Loss loss_of) {
@@ -48,9 +43,9 @@ Step av_cremad(std::int64_t batch) {
   options.trunk.bn_init =
       mg::nn::BatchNormInit::Ones;  // as torchvision, which the PyTorch side uses
   auto model = std::make_shared<mg::nn::AVClassifier>(options);
-  const Tensor audio = on_device(mg::randn({batch, 1, 257, 188}));
-  const Tensor visual = on_device(mg::randn({batch, 3, 1, 224, 224}));
-  const Tensor labels = on_device(mg::randint(0, 6, {batch}));
+  const Tensor audio = mg::bench::on_device(mg::randn({batch, 1, 257, 188}));
+  const Tensor visual = mg::bench::on_device(mg::randn({batch, 3, 1, 224, 224}));
+  const Tensor labels = mg::bench::on_device(mg::randint(0, 6, {batch}));
   return training_step(model, [=](mg::nn::AVClassifier& m) {
     return mg::cross_entropy(m.forward(audio, visual).logits, labels);
   });
@@ -79,9 +74,10 @@ Step text_encoder() {
   std::vector<std::int64_t> mask_values(batch * seq, 1);
   for (std::int64_t b = batch / 2; b < batch; ++b)
     for (std::int64_t t = 16 + 3 * (b - batch / 2); t < seq; ++t) mask_values[b * seq + t] = 0;
-  const Tensor attention_mask = on_device(mg::from_vector(mask_values, {batch, seq}));
-  const Tensor input_ids = mg::mul(on_device(mg::randint(1, 30522, {batch, seq})), attention_mask);
-  const Tensor labels = on_device(mg::randint(0, 2, {batch}));
+  const Tensor attention_mask = mg::bench::on_device(mg::from_vector(mask_values, {batch, seq}));
+  const Tensor input_ids =
+      mg::mul(mg::bench::on_device(mg::randint(1, 30522, {batch, seq})), attention_mask);
+  const Tensor labels = mg::bench::on_device(mg::randint(0, 2, {batch}));
   return training_step(model, [=](TextClassifier& m) {
     const Tensor pooled = m.bert->forward(input_ids, attention_mask).pooled_output;
     return mg::cross_entropy(m.classifier->forward(m.dropout->forward(pooled)), labels);
@@ -90,8 +86,8 @@ Step text_encoder() {
 
 Step resnet18_cifar() {
   auto model = mg::nn::resnet18({.num_classes = 10});
-  const Tensor images = on_device(mg::randn({64, 3, 32, 32}));
-  const Tensor labels = on_device(mg::randint(0, 10, {64}));
+  const Tensor images = mg::bench::on_device(mg::randn({64, 3, 32, 32}));
+  const Tensor labels = mg::bench::on_device(mg::randint(0, 10, {64}));
   return training_step(
       model, [=](mg::nn::ResNet& m) { return mg::cross_entropy(m.forward(images), labels); });
 }

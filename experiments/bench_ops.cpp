@@ -21,13 +21,8 @@ void clear_grads(std::initializer_list<Tensor> tensors) {
   }
 }
 
-// Inputs live on the benchmark's device.
-Tensor on_device(const Tensor& t) {
-  return mg::to(t, mg::bench::target_device());
-}
-
 Tensor device_randn(const mg::Shape& shape) {
-  return on_device(mg::randn(shape));
+  return mg::bench::on_device(mg::randn(shape));
 }
 
 Tensor parameter(const mg::Shape& shape) {
@@ -55,7 +50,7 @@ Step conv(std::int64_t n, std::int64_t c_in, std::int64_t c_out, std::int64_t h,
 
 Step softmax_cross_entropy(std::int64_t n, std::int64_t c) {
   Tensor logits = parameter({n, c});
-  Tensor target = on_device(mg::randint(0, c, {n}));
+  Tensor target = mg::bench::on_device(mg::randint(0, c, {n}));
   return [=] {
     clear_grads({logits});
     mg::backward(mg::cross_entropy(logits, target));
@@ -73,8 +68,8 @@ Step layer_norm(const mg::Shape& shape) {
 
 Step batch_norm(const mg::Shape& shape) {
   Tensor x = parameter(shape), weight = parameter({shape[1]}), bias = parameter({shape[1]});
-  Tensor running_mean = on_device(mg::zeros({shape[1]})),
-         running_var = on_device(mg::ones({shape[1]}));
+  Tensor running_mean = mg::bench::on_device(mg::zeros({shape[1]})),
+         running_var = mg::bench::on_device(mg::ones({shape[1]}));
   Tensor grad = device_randn(shape);
   return [=] {
     clear_grads({x, weight, bias});

@@ -1,10 +1,10 @@
 // The cost of each rebalancing method: the median training-step time of the AV classifier at
-// CREMA-D shapes (batch 8 or --batch, audio 1×257×188, one 3×224×224 frame, concat head, SGD momentum 0.9
-// and weight decay 1e-4) under every method, through the same train_step, and its ratio to
-// Naive's. Each method runs in a forked child (bench_harness.h) beside its own Naive model, the
-// two stepping in turn, so that the ratio compares steps taken in the same seconds: on a shared
-// machine the speed drifts by more than the few percent being measured. --device cuda runs it on
-// a GPU, each step timed to the end of its GPU work.
+// CREMA-D shapes (batch 8 or --batch, audio 1×257×188, one 3×224×224 frame, concat head, SGD
+// momentum 0.9 and weight decay 1e-4) under every method, through the same train_step, and its
+// ratio to Naive's. Each method runs in a forked child (bench_harness.h) beside its own Naive
+// model, the two stepping in turn, so that the ratio compares steps taken in the same seconds: on a
+// shared machine the speed drifts by more than the few percent being measured. --device cuda runs
+// it on a GPU, each step timed to the end of its GPU work.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>

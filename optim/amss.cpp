@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 #include <unordered_map>
 
 #include "core/creation.h"
@@ -321,14 +322,15 @@ void Amss::after_backward(StepContext& context) {
                   zeros({scores.numel()}, kFloat64), false};
   };
   // The stateless importances of every target's gradients at once (one copy back from a GPU).
+  // Each parameter has one unit kind in the plan: the classifier is scored entry-wise.
   std::map<const void*, Tensor> precomputed;
   if (r.importance != ImportanceKind::EmaGradSquared) {
     std::vector<ImportanceRequest> requests;
+    std::set<const void*> requested;
     for (const Target& target : plan_) {
       for (std::size_t i = 0; i < target.params.size(); ++i) {
         const Tensor& param = target.params[i];
-        if (!param.grad().defined() || precomputed.count(param.impl())) continue;
-        precomputed[param.impl()] = Tensor();
+        if (!param.grad().defined() || !requested.insert(param.impl()).second) continue;
         requests.push_back({param.grad(), param,
                             target.kind == Target::Kind::ClassifierRows ? nn::MaskUnits::element()
                                                                         : target.units[i]});
@@ -336,7 +338,7 @@ void Amss::after_backward(StepContext& context) {
     }
     const std::vector<Tensor> scores = unit_importances(requests, r.importance);
     for (std::size_t i = 0; i < requests.size(); ++i)
-      precomputed[requests[i].param.impl()] = scores[i];
+      precomputed.emplace(requests[i].param.impl(), scores[i]);
   }
   auto importance = [&](const Tensor& param, const Tensor& grad, const nn::MaskUnits& units) {
     if (r.importance == ImportanceKind::EmaGradSquared) return ema_.update(param, grad, units);

@@ -32,25 +32,11 @@ struct Coefficients {
         offset(scale + 3 * channels) {}
 };
 
-template <typename T>
-const T* data_or_null(const Tensor& t) {
-  return t.defined() ? static_cast<const T*>(t.raw_data()) : nullptr;
-}
-template <typename T>
-T* mutable_data_or_null(const Tensor& t) {
-  return t.defined() ? static_cast<T*>(t.raw_data()) : nullptr;
-}
-
-ChannelLayout channel_layout(const Tensor& x) {
-  std::int64_t spatial = 1;
-  for (std::int64_t d = 2; d < x.dim(); ++d) spatial *= x.size(d);
-  return {x.size(0), x.size(1), spatial};
-}
-
 // Per-channel sums are split over `parts` blocks per channel, so that a layer with few channels
 // and large maps still fills the GPU: block (p, c) covers planes n = p, p + parts, ... of channel
-// c and writes its share to partial[(c·parts + p)·kSums + i]; a second kernel adds the shares of
-// each channel in a fixed order (the result does not depend on scheduling).
+// c and writes its share to partial[(c·parts + p)·sums + i] (sums = 1 or 2 interleaved quantities);
+// a second kernel adds the shares of each channel in a fixed order (the result does not depend on
+// scheduling).
 constexpr int kTargetBlocks = 2048;
 
 int parts_for(const ChannelLayout& l) {

@@ -1,7 +1,7 @@
 #pragma once
 
-// Block-wide sums for kernels that give one block to each channel (batch norm, convolution's
-// bias gradient). Sums are kept in double, as the CPU backend does, so float32 statistics do not
+// Block-wide sums for per-channel reductions (batch norm's statistics, convolution's bias
+// gradient). Sums are kept in double, as the CPU backend does, so float32 statistics do not
 // drift with the number of elements.
 
 #include "core/cuda/launch.cuh"
@@ -33,5 +33,12 @@ struct ChannelLayout {
     return (j / spatial * channels + c) * spatial + j % spatial;
   }
 };
+
+// x [N, C, *spatial] seen per channel.
+inline ChannelLayout channel_layout(const Tensor& x) {
+  std::int64_t spatial = 1;
+  for (std::int64_t d = 2; d < x.dim(); ++d) spatial *= x.size(d);
+  return {x.size(0), x.size(1), spatial};
+}
 
 }  // namespace mg::cuda

@@ -212,12 +212,6 @@ void zero(const Tensor& t, const char* op) {
                 op);
 }
 
-ChannelLayout channel_layout(const Tensor& t) {
-  std::int64_t spatial = 1;
-  for (std::int64_t d = 2; d < t.dim(); ++d) spatial *= t.size(d);
-  return {t.size(0), t.size(1), spatial};
-}
-
 template <typename T>
 __global__ void add_bias_kernel(T* out, const T* bias, std::int64_t n, std::int64_t channels,
                                 std::int64_t spatial) {

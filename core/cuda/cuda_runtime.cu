@@ -28,12 +28,16 @@ bool is_built() {
 }
 
 int device_count() {
-  int count = 0;
-  // cudaErrorNoDevice and cudaErrorInsufficientDriver both mean: no usable GPU here.
-  if (cudaGetDeviceCount(&count) != cudaSuccess) {
-    cudaGetLastError();
-    return 0;
-  }
+  // Asked once: every stream lookup and allocation checks its device against it.
+  static const int count = [] {
+    int found = 0;
+    // cudaErrorNoDevice and cudaErrorInsufficientDriver both mean: no usable GPU here.
+    if (cudaGetDeviceCount(&found) != cudaSuccess) {
+      cudaGetLastError();
+      return 0;
+    }
+    return found;
+  }();
   return count;
 }
 

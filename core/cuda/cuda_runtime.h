@@ -1,8 +1,8 @@
 #pragma once
 
 // The boundary between maskgrad and the CUDA runtime. Two implementations exist: the .cu files of
-// this folder (built with CUDA) and no_cuda.cpp (built without); nothing else includes CUDA
-// headers. Names follow torch.cuda.
+// this folder (built with CUDA) and no_cuda.cpp (built without). Only .cu files (here and in
+// optim/cuda) include CUDA headers. Names follow torch.cuda.
 
 #include <cstdint>
 #include <string>

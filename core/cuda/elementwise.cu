@@ -124,8 +124,8 @@ class Staging {
     cudaStream_t s = stream(device);
     if (to_device && nbytes <= kDirectUpload) {
       // The driver stages a small pageable upload itself before returning (the source may then
-      // be reused) and does not wait for the stream: per-step uploads of masks and labels do
-      // not stall the GPU.
+      // be reused) and usually does not wait for the stream: per-step uploads of masks and
+      // labels then do not stall the GPU.
       MG_CUDA_CHECK(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyHostToDevice, s), "copy to GPU");
       return;
     }
@@ -564,7 +564,8 @@ void CudaBackend::unary(UnaryOp op, const Tensor& x, const Tensor& out) {
   visit_dtype(x.dtype(), [&](auto zero) {
     using T = decltype(zero);
     if constexpr (std::is_same_v<T, bool>) {
-      throw Error(str("unary: op ", static_cast<int>(op), " is not defined for ", describe(x)));
+      throw Error(
+          str("unary: op ", static_cast<int>(op), " is not defined for ", describe(x), " on CUDA"));
     } else {
       unary_typed<T>(op, x, out);
     }

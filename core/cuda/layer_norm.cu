@@ -22,26 +22,6 @@ namespace mg::cuda {
 
 namespace {
 
-constexpr std::int64_t kWarpRowLimit = 1024;
-constexpr int kRowsPerWarpBlock = kThreadsPerBlock / kWarpSize;
-
-template <typename T>
-const T* data_or_null(const Tensor& t) {
-  return t.defined() ? static_cast<const T*>(t.raw_data()) : nullptr;
-}
-
-template <int Threads>
-struct RowGroup {
-  std::int64_t first, step;
-  int lane;
-  __device__ RowGroup() {
-    constexpr int groups_per_block = kThreadsPerBlock / Threads;
-    first = static_cast<std::int64_t>(blockIdx.x) * groups_per_block + threadIdx.x / Threads;
-    step = static_cast<std::int64_t>(gridDim.x) * groups_per_block;
-    lane = static_cast<int>(threadIdx.x % Threads);
-  }
-};
-
 // Every thread of a group takes the same turns of the row loop, as the reductions need.
 template <int Threads, typename T>
 __global__ void layer_norm_rows(const T* x, const T* w, const T* b, T eps, T* y, T* mean, T* rstd,
@@ -130,11 +110,6 @@ __global__ void layer_norm_column_totals(const T* partial, std::int64_t chunks, 
     if (grad_weight) grad_weight[j] = dw;
     if (grad_bias) grad_bias[j] = db;
   }
-}
-
-unsigned int row_blocks(std::int64_t rows, std::int64_t rows_per_block) {
-  const std::int64_t blocks = (rows + rows_per_block - 1) / rows_per_block;
-  return static_cast<unsigned int>(blocks < 1 ? 1 : (blocks > 65535 ? 65535 : blocks));
 }
 
 // Rows per chunk of the column sums: at least 32, and few enough chunks for the y grid.

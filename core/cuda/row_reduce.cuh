@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include "core/cuda/launch.cuh"
+
 namespace mg::cuda {
 
 constexpr int kWarpSize = 32;
@@ -80,6 +82,30 @@ __device__ inline double device_sqrt(double x) {
 template <typename T>
 __device__ T negative_infinity() {
   return -static_cast<T>(INFINITY);
+}
+
+// Rows up to this long go to a warp each, longer ones to a block of kThreadsPerBlock.
+constexpr std::int64_t kWarpRowLimit = 1024;
+constexpr int kRowsPerWarpBlock = kThreadsPerBlock / kWarpSize;
+
+// The group of `Threads` threads that owns a row: its first row, how many rows the grid covers
+// per step, and this thread's place in the group.
+template <int Threads>
+struct RowGroup {
+  std::int64_t first, step;
+  int lane;
+  __device__ RowGroup() {
+    constexpr int groups_per_block = kThreadsPerBlock / Threads;
+    first = static_cast<std::int64_t>(blockIdx.x) * groups_per_block + threadIdx.x / Threads;
+    step = static_cast<std::int64_t>(gridDim.x) * groups_per_block;
+    lane = static_cast<int>(threadIdx.x % Threads);
+  }
+};
+
+// Blocks for `rows` rows at `rows_per_block` a block (grid-stride beyond 65535 blocks).
+inline unsigned int row_blocks(std::int64_t rows, std::int64_t rows_per_block) {
+  const std::int64_t blocks = (rows + rows_per_block - 1) / rows_per_block;
+  return static_cast<unsigned int>(blocks < 1 ? 1 : (blocks > 65535 ? 65535 : blocks));
 }
 
 }  // namespace mg::cuda

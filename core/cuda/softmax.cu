@@ -34,24 +34,6 @@ SoftmaxLayout layout_of(const Tensor& x, std::int64_t dim) {
   return layout;
 }
 
-// Rows up to this long go to a warp each, longer ones to a block of kThreadsPerBlock.
-constexpr std::int64_t kWarpRowLimit = 1024;
-constexpr int kRowsPerWarpBlock = kThreadsPerBlock / kWarpSize;
-
-// The group of `Threads` threads that owns a row: its first row, how many rows the grid covers
-// per step, and this thread's place in the group.
-template <int Threads>
-struct RowGroup {
-  std::int64_t first, step;
-  int lane;
-  __device__ RowGroup() {
-    constexpr int groups_per_block = kThreadsPerBlock / Threads;
-    first = static_cast<std::int64_t>(blockIdx.x) * groups_per_block + threadIdx.x / Threads;
-    step = static_cast<std::int64_t>(gridDim.x) * groups_per_block;
-    lane = static_cast<int>(threadIdx.x % Threads);
-  }
-};
-
 // The loop bound is the same for every thread of a group, so the reductions inside see all of
 // them (block groups: the whole block takes the same number of turns).
 template <int Threads, typename T>
@@ -146,11 +128,6 @@ __global__ void softmax_backward_columns(const T* gy, const T* y, T* gx, Softmax
       gx[k] = log ? gy[k] - device_exp(y[k]) * sum : y[k] * (gy[k] - sum);
     }
   }
-}
-
-unsigned int row_blocks(std::int64_t rows, std::int64_t rows_per_block) {
-  const std::int64_t blocks = (rows + rows_per_block - 1) / rows_per_block;
-  return static_cast<unsigned int>(blocks < 1 ? 1 : (blocks > 65535 ? 65535 : blocks));
 }
 
 }  // namespace

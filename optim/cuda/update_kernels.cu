@@ -9,6 +9,7 @@
 #include "core/cuda/check.cuh"
 #include "core/cuda/context.cuh"
 #include "core/cuda/launch.cuh"
+#include "core/cuda/row_reduce.cuh"
 #include "core/dtype.h"
 #include "optim/update_kernels.h"
 
@@ -24,13 +25,6 @@ __device__ std::int64_t unit_of(std::int64_t i, bool masked, const UnitLayout& l
   if (!masked) return -1;
   if (l.element) return i;
   return ((i / l.stride) % l.period) / l.block;
-}
-
-__device__ inline float device_sqrt(float x) {
-  return ::sqrtf(x);
-}
-__device__ inline double device_sqrt(double x) {
-  return ::sqrt(x);
 }
 
 template <typename T>
@@ -100,7 +94,7 @@ __global__ void adam_kernel(AdamArgs a, T* p, const T* g, T* m, T* v, T* vmax, c
       vmax[i] = vmax[i] < v[i] ? v[i] : vmax[i];  // std::max(vmax[i], v[i])
       second = vmax[i];
     }
-    const T denom = device_sqrt(second) / c.bc2_sqrt + eps;
+    const T denom = cuda::device_sqrt(second) / c.bc2_sqrt + eps;
     p[i] = p[i] + c.neg_step_size * (m[i] / denom);
   }
 }

@@ -1,6 +1,6 @@
 #include "optim/masks/importance.h"
 #include "core/ops_copy.h"
-#include "cuda/cuda_test_util.h"
+#include "tests/cuda/cuda_test_util.h"
 
 namespace mg::optim {
 namespace {

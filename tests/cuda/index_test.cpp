@@ -1,8 +1,8 @@
 #include "core/ops_copy.h"
 #include "core/ops_index.h"
 #include "core/ops_view.h"
-#include "cuda/cuda_test_util.h"
 #include "test_util.h"
+#include "tests/cuda/cuda_test_util.h"
 
 namespace mg {
 namespace {

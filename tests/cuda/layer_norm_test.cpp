@@ -1,6 +1,6 @@
 #include "core/ops_copy.h"
 #include "core/ops_nn.h"
-#include "cuda/cuda_test_util.h"
+#include "tests/cuda/cuda_test_util.h"
 
 namespace mg {
 namespace {

@@ -5,13 +5,13 @@
 #include <memory>
 #include <string>
 
-#include "cuda_test_util.h"
 #include "layers/models/av_classifier.h"
 #include "layers/models/bert.h"
 #include "optim/amss.h"
 #include "optim/rebalancer.h"
 #include "optim/sgd.h"
 #include "optim/small_av.h"
+#include "tests/cuda/cuda_test_util.h"
 
 namespace mg::testing {
 namespace {

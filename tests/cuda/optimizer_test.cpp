@@ -2,10 +2,10 @@
 #include <memory>
 
 #include "core/ops_copy.h"
-#include "cuda/cuda_test_util.h"
 #include "optim/adam.h"
 #include "optim/sgd.h"
 #include "test_util.h"
+#include "tests/cuda/cuda_test_util.h"
 
 namespace mg::optim {
 namespace {

@@ -1,8 +1,7 @@
 #include <limits>
 
-#include "core/ops_copy.h"  // cuda_test_util.h uses native::to
-#include "cuda/cuda_test_util.h"
 #include "test_util.h"
+#include "tests/cuda/cuda_test_util.h"
 
 namespace mg {
 namespace {

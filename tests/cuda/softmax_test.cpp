@@ -1,7 +1,7 @@
 #include "core/ops_copy.h"
 #include "core/ops_elementwise.h"
 #include "core/ops_nn.h"
-#include "cuda/cuda_test_util.h"
+#include "tests/cuda/cuda_test_util.h"
 
 namespace mg {
 namespace {
