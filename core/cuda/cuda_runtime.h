@@ -44,6 +44,29 @@ void reset_peak_memory_stats(int index = 0);
 // Returns every cached block that no tensor holds to the driver.
 void empty_cache();
 
+// A marker in GPU `device`'s stream (torch.cuda.Event, with timing): record() places it after the
+// work queued so far; synchronize() waits for that work; elapsed_time(end) is the GPU time in ms
+// from this event to `end`, both recorded and finished. Built without CUDA, or without a GPU,
+// constructing one throws mg::Error.
+class Event {
+ public:
+  explicit Event(int device = 0);
+  ~Event();
+  Event(const Event&) = delete;
+  Event& operator=(const Event&) = delete;
+
+  void record();
+  void synchronize() const;
+  // True once the work before the recorded marker has finished (or nothing was recorded).
+  bool query() const;
+  double elapsed_time(const Event& end) const;
+
+ private:
+  void* event_ = nullptr;  // cudaEvent_t, kept opaque so this header needs no CUDA headers
+  int device_ = 0;
+  bool recorded_ = false;
+};
+
 // TF32 tensor cores for float32 matmul and convolution: faster, with a 10-bit mantissa in the
 // products. Off by default, so CUDA results match the CPU's to float32 precision.
 void set_allow_tf32(bool allow);

@@ -44,6 +44,23 @@ void set_allow_tf32(bool) {
 bool allow_tf32() {
   return false;
 }
+
+Event::Event(int) {
+  not_built("cuda::Event");
+}
+Event::~Event() = default;
+void Event::record() {
+  not_built("cuda::Event::record");
+}
+void Event::synchronize() const {
+  not_built("cuda::Event::synchronize");
+}
+bool Event::query() const {
+  not_built("cuda::Event::query");
+}
+double Event::elapsed_time(const Event&) const {
+  not_built("cuda::Event::elapsed_time");
+}
 std::size_t cached_conv_algorithms() {
   return 0;
 }
