@@ -1,0 +1,109 @@
+#pragma once
+
+#include <cstdint>
+#include <iterator>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/tensor.h"
+#include "datasets/dataset.h"
+
+// Batches of a Dataset (torch.utils.data.DataLoader): an order per epoch, worker threads with
+// bounded prefetch, collation into batched tensors.
+//
+// Deviations from PyTorch:
+// - The shuffled order is a function of (seed, epoch) alone, drawn with maskgrad's Philox
+//   generator: set_epoch() picks the epoch (as with DistributedSampler), iterating does not
+//   advance it, and the global generator is never touched.
+// - Workers are threads of this process, not processes: Dataset::get must be thread-safe.
+// - No pin_memory: maskgrad has no allocator for pinned host tensors yet (the CUDA backend pins
+//   only its own internal staging buffer), so batches are ordinary CPU tensors.
+// - No persistent_workers: each iteration starts its workers and stops them when it ends.
+namespace mg::data {
+
+struct DataLoaderOptions {
+  std::int64_t batch_size = 1;
+  bool shuffle = false;
+  // Leaves out the last batch when it would be smaller than batch_size.
+  bool drop_last = false;
+  // Threads that read and collate batches; 0 reads them in the caller's thread.
+  int num_workers = 0;
+  // Batches each worker may have in flight ahead of the caller: at most
+  // num_workers * prefetch_factor batches are held at once.
+  int prefetch_factor = 2;
+  std::uint64_t seed = 0;
+};
+
+// Samples stacked along a new first dimension: inputs[name] is [B, ...], labels int64 [B], and
+// indices are the data set indices of the B samples, in batch order.
+struct Batch {
+  std::map<std::string, Tensor> inputs;
+  Tensor labels;
+  std::vector<std::int64_t> indices;
+};
+
+// Stacks `samples` (those at data set `indices`) into one Batch (torch's default_collate). All
+// samples must have the same input names and, per name, the same shape, dtype and device;
+// otherwise throws mg::Error naming the two disagreeing samples (index and source) and their
+// tensors.
+Batch default_collate(const std::vector<Sample>& samples, const std::vector<std::int64_t>& indices);
+
+class DataLoader {
+ public:
+  class Iterator;
+
+  DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions options = {});
+
+  // Batches per epoch (len(loader)).
+  std::int64_t size() const;
+  const DataLoaderOptions& options() const { return options_; }
+  // Chooses the order of the next iterations when shuffling; 0 until set.
+  void set_epoch(std::int64_t epoch);
+  std::int64_t epoch() const { return epoch_; }
+  // The data set indices in the order this epoch visits them, before batching.
+  std::vector<std::int64_t> sample_order() const;
+
+  // Starts an iteration over the current epoch and reads its first batch. The iteration owns
+  // its workers and the data set, so it may outlive the loader; leaving it early (break, or
+  // destroying the iterator) stops and joins its workers, including ones blocked on a full
+  // prefetch queue. An exception in Dataset::get (in any thread) reaches the caller, at the
+  // position of its batch, as mg::Error "DataLoader: sample <i> (<source>): <message>"; the
+  // iteration is then over.
+  Iterator begin() const;
+  std::default_sentinel_t end() const { return {}; }
+
+ private:
+  std::shared_ptr<const Dataset> dataset_;
+  DataLoaderOptions options_;
+  std::int64_t epoch_ = 0;
+};
+
+class EpochRun;
+
+// An input iterator over one epoch's batches, in order; move-only, as it owns the workers.
+class DataLoader::Iterator {
+ public:
+  using value_type = Batch;
+  using difference_type = std::ptrdiff_t;
+
+  explicit Iterator(std::unique_ptr<EpochRun> run);
+  Iterator(Iterator&&) noexcept;
+  Iterator& operator=(Iterator&&) noexcept;
+  ~Iterator();
+
+  const Batch& operator*() const;
+  const Batch* operator->() const { return &**this; }
+  Iterator& operator++();
+  void operator++(int) { ++*this; }
+  bool operator==(std::default_sentinel_t) const { return run_ == nullptr; }
+
+ private:
+  void advance();
+
+  std::unique_ptr<EpochRun> run_;
+  Batch current_;
+};
+
+}  // namespace mg::data
