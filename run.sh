@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # maskgrad's one entry point.
 #   ./run.sh demo    install what is missing, build (Release), run the main job
-#   ./run.sh test    install what is missing, build with tests, run every test through CTest
+#   ./run.sh test    install what is missing, build with tests, run every test through CTest,
+#                    then the file-format readers' tests again in a build with AddressSanitizer
+#                    and UndefinedBehaviorSanitizer (build/sanitize)
 #   ./run.sh slow    the same, for the tests labelled `slow` (nightly-style); first writes the
 #                    large PyTorch fixtures they read (installs python3-torch, -torchvision)
 #   ./run.sh bench [ops|models|overhead] [flags]   build, then time our ops or training steps
 #                    against PyTorch (installs python3-torch, python3-torchvision), or each
 #                    rebalancing method's step against Naive's; default: all three
 # Environment: MG_BUILD_DIR (default build/release), MG_JOBS (default: number of cores),
-# MG_CMAKE_ARGS (extra configure flags, e.g. "-DMG_CUDA=OFF").
+# MG_CMAKE_ARGS (extra configure flags, e.g. "-DMG_CUDA=OFF"), MG_SANITIZE_BUILD_DIR (build/sanitize).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -39,6 +41,20 @@ build() {
   cmake --build "$BUILD_DIR" -j "$JOBS"
 }
 
+# The readers of untrusted files (datasets/), built and tested with ASan and UBSan: corrupt input
+# must give an mg::Error, never a bad read. Only the data library and these tests are built.
+READER_TESTS=(file_bytes npy wav csv python_literal)
+sanitized_readers() {
+  local dir=${MG_SANITIZE_BUILD_DIR:-build/sanitize} targets=()
+  for name in "${READER_TESTS[@]}"; do targets+=("test_datasets_${name}_test"); done
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release -DMG_CUDA=OFF -DMG_BUILD_TESTS=ON \
+    -DMG_SANITIZE=address,undefined >/dev/null
+  cmake --build "$dir" -j "$JOBS" --target "${targets[@]}"
+  for target in "${targets[@]}"; do
+    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 "$dir/tests/$target" --gtest_brief=1
+  done
+}
+
 case "${1:-}" in
   demo)
     build -DMG_BUILD_TESTS=OFF
@@ -47,6 +63,7 @@ case "${1:-}" in
   test)
     build -DMG_BUILD_TESTS=ON
     ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS" -LE slow
+    sanitized_readers
     ;;
   slow)
     install_missing "${BENCH_PACKAGES[@]}"
@@ -58,7 +75,21 @@ case "${1:-}" in
     install_missing "${BENCH_PACKAGES[@]}"
     build -DMG_BUILD_TESTS=OFF
     shift
-    case "${1:-}" in
+    # The readers of untrusted files (datasets/), built and tested with ASan and UBSan: corrupt input
+# must give an mg::Error, never a bad read. Only the data library and these tests are built.
+READER_TESTS=(file_bytes npy wav csv python_literal)
+sanitized_readers() {
+  local dir=${MG_SANITIZE_BUILD_DIR:-build/sanitize} targets=()
+  for name in "${READER_TESTS[@]}"; do targets+=("test_datasets_${name}_test"); done
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release -DMG_CUDA=OFF -DMG_BUILD_TESTS=ON \
+    -DMG_SANITIZE=address,undefined >/dev/null
+  cmake --build "$dir" -j "$JOBS" --target "${targets[@]}"
+  for target in "${targets[@]}"; do
+    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 "$dir/tests/$target" --gtest_brief=1
+  done
+}
+
+case "${1:-}" in
       ops | models | overhead)
         which=$1
         shift
@@ -72,10 +103,10 @@ case "${1:-}" in
     esac
     ;;
   -h | --help | help)
-    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
     ;;
   *)
-    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
     ;;
 esac
