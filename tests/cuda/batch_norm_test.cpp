@@ -11,33 +11,10 @@ namespace mg {
 namespace {
 
 using testing::expect_matches_cpu;
+using testing::expect_same_on_gpu;
+using testing::GpuFn;
+using testing::seeded_randn;
 using testing::to_gpu;
-using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
-
-Tensor random(const Shape& shape, DType dtype, std::uint64_t seed) {
-  Generator generator(seed);
-  return randn(shape, TensorOptions(dtype), &generator);
-}
-
-// f on CPU leaves and on their GPU copies: the outputs, and the gradients of sum(f·r) for a
-// random r, must match.
-void expect_same_on_gpu(const Fn& f, std::vector<Tensor> cpu, double rtol,
-                        const std::string& what) {
-  std::vector<Tensor> gpu;
-  for (Tensor& x : cpu) {
-    x.requires_grad_(true);
-    gpu.push_back(to_gpu(x));
-  }
-  const Tensor out_cpu = f(cpu), out_gpu = f(gpu);
-  expect_matches_cpu(out_gpu, out_cpu, rtol, what + " forward");
-  const Tensor r = random(out_cpu.shape(), out_cpu.dtype(), 7);
-  backward(sum(mul(out_cpu, r)));
-  backward(sum(mul(out_gpu, to_gpu(r))));
-  for (std::size_t i = 0; i < cpu.size(); ++i) {
-    expect_matches_cpu(gpu[i].grad(), cpu[i].grad(), rtol,
-                       what + " gradient of input " + std::to_string(i));
-  }
-}
 
 struct Case {
   Shape shape;
@@ -50,21 +27,21 @@ struct Case {
 void check(const Case& c, DType dtype) {
   const std::int64_t channels = c.shape[1];
   const std::string what =
-      str(describe(random(c.shape, dtype, 0)), c.training ? " training" : " evaluation",
+      str(describe(seeded_randn(c.shape, dtype, 0)), c.training ? " training" : " evaluation",
           c.affine ? " with weight and bias" : " without weight and bias");
-  const Tensor running_mean = random({channels}, dtype, 11);
+  const Tensor running_mean = seeded_randn({channels}, dtype, 11);
   const Tensor running_var =
-      add(mul(random({channels}, dtype, 12), random({channels}, dtype, 12)), 0.5);
+      add(mul(seeded_randn({channels}, dtype, 12), seeded_randn({channels}, dtype, 12)), 0.5);
   const Tensor mean_cpu = clone(running_mean), var_cpu = clone(running_var);
   const Tensor mean_gpu = to_gpu(running_mean), var_gpu = to_gpu(running_var);
   const bool training = c.training;
-  std::vector<Tensor> inputs{mul(random(c.shape, dtype, 1), 2.0)};
+  std::vector<Tensor> inputs{mul(seeded_randn(c.shape, dtype, 1), 2.0)};
   if (c.affine) {
-    inputs.push_back(random({channels}, dtype, 2));
-    inputs.push_back(random({channels}, dtype, 3));
+    inputs.push_back(seeded_randn({channels}, dtype, 2));
+    inputs.push_back(seeded_randn({channels}, dtype, 3));
   }
   int call = 0;  // the first call of f runs on the CPU, the second on the GPU
-  const Fn f = [&](const std::vector<Tensor>& v) {
+  const GpuFn f = [&](const std::vector<Tensor>& v) {
     const bool gpu = call++ > 0;
     return batch_norm(v[0], gpu ? mean_gpu : mean_cpu, gpu ? var_gpu : var_cpu,
                       c.affine ? v[1] : Tensor(), c.affine ? v[2] : Tensor(), training, 0.2, 1e-5);
@@ -106,7 +83,7 @@ INSTANTIATE_TEST_SUITE_P(Dtypes, CudaBatchNorm, ::testing::Values(kFloat32, kFlo
 
 TEST(CudaBatchNorm, TrainingWithoutRunningStatistics) {
   MG_REQUIRE_GPU();
-  const Tensor x = random({4, 3, 5}, kFloat32, 1);
+  const Tensor x = seeded_randn({4, 3, 5}, kFloat32, 1);
   const Tensor expected = batch_norm(x, Tensor(), Tensor(), Tensor(), Tensor(), true);
   expect_matches_cpu(batch_norm(to_gpu(x), Tensor(), Tensor(), Tensor(), Tensor(), true), expected,
                      1e-5, "no running statistics");

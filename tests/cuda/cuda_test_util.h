@@ -11,6 +11,8 @@
 #include "autograd/ops.h"
 #include "core/cuda/cuda_runtime.h"
 #include "core/ops_copy.h"
+#include "core/ops_elementwise.h"
+#include "core/random.h"
 
 namespace mg::testing {
 
@@ -56,6 +58,44 @@ inline void expect_matches_cpu(const Tensor& gpu, const Tensor& cpu, double rtol
     }
   }
   EXPECT_EQ(bad, 0u) << what << ": " << bad << " of " << actual.size() << " elements differ";
+}
+
+// Normal values (times `scale`) from a generator seeded with `seed`, on the CPU.
+inline Tensor seeded_randn(const Shape& shape, DType dtype, std::uint64_t seed, double scale = 1) {
+  Generator generator(seed);
+  const Tensor values = randn(shape, dtype, &generator);
+  return scale == 1 ? values : native::binary(BinaryOp::Mul, values, scalar_tensor(scale, dtype));
+}
+
+// The relative tolerance of a GPU result against the CPU's: `float32` in float32 (1e-5 for most
+// ops, kGemmFloat32Rtol for GEMM and convolution, whose sums the libraries reorder), 1e-12 in
+// float64.
+constexpr double kGemmFloat32Rtol = 1e-4;
+inline double gpu_rtol(DType dtype, double float32 = 1e-5) {
+  return dtype == kFloat64 ? 1e-12 : float32;
+}
+
+// f on CPU leaves and on their GPU copies: the outputs, and the gradients of sum(f·r) for a
+// random r, must match. Each input becomes a fresh leaf, so callers may pass one tensor to
+// several checks.
+using GpuFn = std::function<Tensor(const std::vector<Tensor>&)>;
+inline void expect_same_on_gpu(const GpuFn& f, std::vector<Tensor> cpu, double rtol,
+                               const std::string& what) {
+  std::vector<Tensor> gpu;
+  for (Tensor& x : cpu) {
+    x = native::clone(x);
+    x.requires_grad_(true);
+    gpu.push_back(to_gpu(x));
+  }
+  const Tensor out_cpu = f(cpu), out_gpu = f(gpu);
+  expect_matches_cpu(out_gpu, out_cpu, rtol, what + " forward");
+  const Tensor r = seeded_randn(out_cpu.shape(), out_cpu.dtype(), 7);
+  backward(sum(mul(out_cpu, r)));
+  backward(sum(mul(out_gpu, to_gpu(r))));
+  for (std::size_t i = 0; i < cpu.size(); ++i) {
+    expect_matches_cpu(gpu[i].grad(), cpu[i].grad(), rtol,
+                       what + " gradient of input " + std::to_string(i));
+  }
 }
 
 }  // namespace mg::testing

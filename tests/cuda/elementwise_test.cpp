@@ -7,6 +7,7 @@ namespace mg {
 namespace {
 
 using testing::expect_matches_cpu;
+using testing::gpu_rtol;
 using testing::to_gpu;
 
 const UnaryOp kUnaryOps[] = {UnaryOp::Neg,     UnaryOp::Exp,     UnaryOp::Log,  UnaryOp::Log1p,
@@ -25,10 +26,6 @@ const BinaryOp kArithmeticOps[] = {BinaryOp::Add,
                                    BinaryOp::GeluTanhBackward};
 const BinaryOp kComparisons[] = {BinaryOp::Eq, BinaryOp::Ne, BinaryOp::Lt,
                                  BinaryOp::Le, BinaryOp::Gt, BinaryOp::Ge};
-
-double rtol_for(DType dtype) {
-  return dtype == kFloat64 ? 1e-12 : 1e-5;
-}
 
 // Positive values for the ops whose domain needs them, normal values otherwise.
 Tensor input_for(UnaryOp op, const Shape& shape, DType dtype, std::uint64_t seed) {
@@ -49,11 +46,11 @@ TEST(CudaElementwise, EveryUnaryOpMatchesCpu) {
     for (UnaryOp op : kUnaryOps) {
       const Tensor x = input_for(op, {37, 29}, dtype, 1 + static_cast<int>(op));
       const std::string what = str("unary ", static_cast<int>(op), " ", dtype);
-      expect_matches_cpu(native::unary(op, to_gpu(x)), native::unary(op, x), rtol_for(dtype), what);
+      expect_matches_cpu(native::unary(op, to_gpu(x)), native::unary(op, x), gpu_rtol(dtype), what);
       // A transposed (non-contiguous) input.
       const Tensor t = transpose(x, 0, 1);
       expect_matches_cpu(native::unary(op, transpose(to_gpu(x), 0, 1)), native::unary(op, t),
-                         rtol_for(dtype), what + " transposed");
+                         gpu_rtol(dtype), what + " transposed");
     }
   }
 }
@@ -112,20 +109,20 @@ TEST(CudaElementwise, EveryBinaryOpMatchesCpuWithBroadcasting) {
       const Tensor gpu_b = transpose(to_gpu(b_base), 1, 2);
       const std::string what = str("binary ", static_cast<int>(op), " ", dtype);
       expect_matches_cpu(native::binary(op, to_gpu(lhs), gpu_b), native::binary(op, lhs, b),
-                         rtol_for(dtype), what);
+                         gpu_rtol(dtype), what);
       // Swapped: b is the base, made positive for pow.
       const Tensor rhs = op == BinaryOp::Pow ? add(native::unary(UnaryOp::Abs, b), 0.25) : b;
       const Tensor gpu_rhs =
           op == BinaryOp::Pow ? add(native::unary(UnaryOp::Abs, gpu_b), 0.25) : gpu_b;
       expect_matches_cpu(native::binary(op, gpu_rhs, to_gpu(lhs)), native::binary(op, rhs, lhs),
-                         rtol_for(dtype), what + " swapped");
+                         gpu_rtol(dtype), what + " swapped");
     }
     // alpha for Add and Sub; a scalar operand.
     expect_matches_cpu(add(to_gpu(a), transpose(to_gpu(b_base), 1, 2), 2.5), add(a, b, 2.5),
-                       rtol_for(dtype), "add alpha");
+                       gpu_rtol(dtype), "add alpha");
     expect_matches_cpu(sub(to_gpu(a), transpose(to_gpu(b_base), 1, 2), -0.5), sub(a, b, -0.5),
-                       rtol_for(dtype), "sub alpha");
-    expect_matches_cpu(mul(to_gpu(a), 3.0), mul(a, 3.0), rtol_for(dtype), "mul scalar");
+                       gpu_rtol(dtype), "sub alpha");
+    expect_matches_cpu(mul(to_gpu(a), 3.0), mul(a, 3.0), gpu_rtol(dtype), "mul scalar");
     for (BinaryOp op : kComparisons) {
       // Rounded values so that equal elements exist.
       const Tensor ra = native::to(native::to(mul(a, 2.0), kInt64), dtype);
@@ -214,8 +211,8 @@ TEST(CudaElementwise, BackwardOfAnExpressionMatchesCpu) {
     };
     backward(expression(x, w));
     backward(expression(gx, gw));
-    expect_matches_cpu(gx.grad(), x.grad(), rtol_for(dtype), str("grad x ", dtype));
-    expect_matches_cpu(gw.grad(), w.grad(), rtol_for(dtype), str("grad w ", dtype));
+    expect_matches_cpu(gx.grad(), x.grad(), gpu_rtol(dtype), str("grad x ", dtype));
+    expect_matches_cpu(gw.grad(), w.grad(), gpu_rtol(dtype), str("grad w ", dtype));
   }
 }
 

@@ -5,12 +5,8 @@
 namespace mg::optim {
 namespace {
 
+using testing::seeded_randn;
 using testing::to_gpu;
-
-Tensor random(const Shape& shape, DType dtype, std::uint64_t seed) {
-  Generator generator(seed);
-  return randn(shape, dtype, &generator);
-}
 
 void expect_close(const Tensor& gpu_scores, const Tensor& cpu_scores, const std::string& what) {
   // The scores come back on the CPU, float64, whatever the gradient's device.
@@ -36,8 +32,8 @@ TEST(CudaImportance, UnitScoresOfGpuGradientsEqualCpu) {
                                   ImportanceKind::GradOverWeightSquared};
   for (DType dtype : {kFloat32, kFloat64}) {
     for (const auto& [units, shape] : cases) {
-      const Tensor g = random(shape, dtype, 1);
-      const Tensor w = random(shape, dtype, 2);
+      const Tensor g = seeded_randn(shape, dtype, 1);
+      const Tensor w = seeded_randn(shape, dtype, 2);
       for (ImportanceKind kind : kinds) {
         expect_close(unit_importance(to_gpu(g), to_gpu(w), units, kind),
                      unit_importance(g, w, units, kind),
@@ -61,11 +57,11 @@ TEST(CudaImportance, BatchedScoresOfGpuGradientsEqualCpu) {
     std::vector<Tensor> expected;
     std::uint64_t seed = 20;
     for (const auto& [units, shape] : cases) {
-      const Tensor g = random(shape, kFloat32, seed++);
+      const Tensor g = seeded_randn(shape, kFloat32, seed++);
       requests.push_back({to_gpu(g), Tensor(), units});
       expected.push_back(unit_importance(g, Tensor(), units, kind));
     }
-    const Tensor cpu_grad = random({3, 2}, kFloat32, seed);
+    const Tensor cpu_grad = seeded_randn({3, 2}, kFloat32, seed);
     requests.push_back({cpu_grad, Tensor(), nn::MaskUnits::output_channel()});
     expected.push_back(unit_importance(cpu_grad, Tensor(), nn::MaskUnits::output_channel(), kind));
     const std::vector<Tensor> scores = unit_importances(requests, kind);
@@ -78,11 +74,11 @@ TEST(CudaImportance, BatchedScoresOfGpuGradientsEqualCpu) {
 TEST(CudaImportance, EmaOfGpuGradientsEqualsCpu) {
   MG_REQUIRE_GPU();
   const nn::MaskUnits units = nn::MaskUnits::output_channel();
-  const Tensor p = random({3, 4}, kFloat32, 3);
+  const Tensor p = seeded_randn({3, 4}, kFloat32, 3);
   const Tensor gpu_p = to_gpu(p);
   EmaImportance cpu(0.8), gpu(0.8);
   for (int s = 0; s < 3; ++s) {
-    const Tensor g = random({3, 4}, kFloat32, 10 + s);
+    const Tensor g = seeded_randn({3, 4}, kFloat32, 10 + s);
     expect_close(gpu.update(gpu_p, to_gpu(g), units), cpu.update(p, g, units),
                  "ema step " + std::to_string(s));
   }

@@ -6,16 +6,9 @@ namespace mg {
 namespace {
 
 using testing::expect_matches_cpu;
+using testing::gpu_rtol;
+using testing::seeded_randn;
 using testing::to_gpu;
-
-Tensor random(const Shape& shape, DType dtype, std::uint64_t seed) {
-  Generator generator(seed);
-  return randn(shape, dtype, &generator);
-}
-
-double rtol(DType dtype) {
-  return dtype == kFloat32 ? 1e-5 : 1e-12;
-}
 
 // Rows short enough for a warp each and long enough for a block each; with and without the
 // affine parameters; several row chunks for the column sums of the parameter gradients.
@@ -33,26 +26,27 @@ TEST(CudaLayerNorm, ForwardAndBackwardKernelsMatchCpu) {
   MG_REQUIRE_GPU();
   for (DType dtype : {kFloat32, kFloat64}) {
     for (const Case& c : kCases) {
-      const std::string what = describe(random(c.shape, dtype, 0));
-      const Tensor x = random(c.shape, dtype, 1);
-      const Tensor w = c.affine ? random(c.normalized, dtype, 2) : Tensor();
-      const Tensor b = c.affine ? random(c.normalized, dtype, 3) : Tensor();
-      const Tensor g = random(c.shape, dtype, 4);
+      const std::string what = describe(seeded_randn(c.shape, dtype, 0));
+      const Tensor x = seeded_randn(c.shape, dtype, 1);
+      const Tensor w = c.affine ? seeded_randn(c.normalized, dtype, 2) : Tensor();
+      const Tensor b = c.affine ? seeded_randn(c.normalized, dtype, 3) : Tensor();
+      const Tensor g = seeded_randn(c.shape, dtype, 4);
       const auto gpu = [](const Tensor& t) { return t.defined() ? to_gpu(t) : Tensor(); };
       const native::LayerNormResult cpu_out = native::layer_norm(x, c.normalized, w, b, 1e-5);
       const native::LayerNormResult gpu_out =
           native::layer_norm(gpu(x), c.normalized, gpu(w), gpu(b), 1e-5);
-      expect_matches_cpu(gpu_out.out, cpu_out.out, rtol(dtype), "out " + what);
-      expect_matches_cpu(gpu_out.mean, cpu_out.mean, rtol(dtype), "mean " + what);
-      expect_matches_cpu(gpu_out.rstd, cpu_out.rstd, rtol(dtype), "rstd " + what);
+      expect_matches_cpu(gpu_out.out, cpu_out.out, gpu_rtol(dtype), "out " + what);
+      expect_matches_cpu(gpu_out.mean, cpu_out.mean, gpu_rtol(dtype), "mean " + what);
+      expect_matches_cpu(gpu_out.rstd, cpu_out.rstd, gpu_rtol(dtype), "rstd " + what);
       const native::LayerNormGrads cpu_grads =
           native::layer_norm_backward(g, x, c.normalized, cpu_out, w, true, c.affine, c.affine);
       const native::LayerNormGrads gpu_grads = native::layer_norm_backward(
           gpu(g), gpu(x), c.normalized, gpu_out, gpu(w), true, c.affine, c.affine);
-      expect_matches_cpu(gpu_grads.x, cpu_grads.x, rtol(dtype), "grad_x " + what);
+      expect_matches_cpu(gpu_grads.x, cpu_grads.x, gpu_rtol(dtype), "grad_x " + what);
       if (c.affine) {
-        expect_matches_cpu(gpu_grads.weight, cpu_grads.weight, rtol(dtype), "grad_weight " + what);
-        expect_matches_cpu(gpu_grads.bias, cpu_grads.bias, rtol(dtype), "grad_bias " + what);
+        expect_matches_cpu(gpu_grads.weight, cpu_grads.weight, gpu_rtol(dtype),
+                           "grad_weight " + what);
+        expect_matches_cpu(gpu_grads.bias, cpu_grads.bias, gpu_rtol(dtype), "grad_bias " + what);
       }
     }
   }
@@ -60,9 +54,9 @@ TEST(CudaLayerNorm, ForwardAndBackwardKernelsMatchCpu) {
 
 TEST(CudaLayerNorm, OnlyTheWantedGradients) {
   MG_REQUIRE_GPU();
-  const Tensor x = random({8, 12}, kFloat32, 5);
-  const Tensor w = random({12}, kFloat32, 6);
-  const Tensor g = random({8, 12}, kFloat32, 7);
+  const Tensor x = seeded_randn({8, 12}, kFloat32, 5);
+  const Tensor w = seeded_randn({12}, kFloat32, 6);
+  const Tensor g = seeded_randn({8, 12}, kFloat32, 7);
   const native::LayerNormResult cpu_out = native::layer_norm(x, {12}, w, Tensor(), 1e-5);
   const native::LayerNormResult gpu_out =
       native::layer_norm(to_gpu(x), {12}, to_gpu(w), Tensor(), 1e-5);
@@ -77,10 +71,10 @@ TEST(CudaLayerNorm, OnlyTheWantedGradients) {
 
 TEST(CudaLayerNorm, GradientsThroughAutograd) {
   MG_REQUIRE_GPU();
-  const Tensor x = random({6, 24}, kFloat64, 8);
-  const Tensor w = random({24}, kFloat64, 9);
-  const Tensor b = random({24}, kFloat64, 10);
-  const Tensor g = random({6, 24}, kFloat64, 11);
+  const Tensor x = seeded_randn({6, 24}, kFloat64, 8);
+  const Tensor w = seeded_randn({24}, kFloat64, 9);
+  const Tensor b = seeded_randn({24}, kFloat64, 10);
+  const Tensor g = seeded_randn({6, 24}, kFloat64, 11);
   std::vector<Tensor> cpu{native::clone(x), native::clone(w), native::clone(b)};
   std::vector<Tensor> gpu{to_gpu(x), to_gpu(w), to_gpu(b)};
   for (Tensor& t : cpu) t.requires_grad_(true);

@@ -8,16 +8,9 @@ namespace mg {
 namespace {
 
 using testing::expect_matches_cpu;
+using testing::gpu_rtol;
+using testing::seeded_randn;
 using testing::to_gpu;
-
-Tensor random(const Shape& shape, DType dtype, std::uint64_t seed) {
-  Generator generator(seed);
-  return randn(shape, dtype, &generator);
-}
-
-double rtol(DType dtype) {
-  return dtype == kFloat32 ? 1e-5 : 1e-12;
-}
 
 // Targets for [N, C, S] inputs: classes in [0, C) with every third one ignored (-100).
 Tensor targets(const Shape& shape, std::int64_t classes, std::uint64_t seed) {
@@ -43,11 +36,11 @@ TEST(CudaLoss, NllLossForwardAndBackwardKernels) {
   const Case cases[] = {{{6, 5}, {6}}, {{3, 4, 2, 5}, {3, 2, 5}}, {{3000, 7}, {3000}}};
   for (DType dtype : {kFloat32, kFloat64}) {
     for (const Case& c : cases) {
-      const Tensor input = random(c.input, dtype, 1);
+      const Tensor input = seeded_randn(c.input, dtype, 1);
       const Tensor target = targets(c.target, c.input[1], 2);
       for (bool weighted : {false, true}) {
         const Tensor weight =
-            weighted ? native::unary(UnaryOp::Abs, random({c.input[1]}, dtype, 3)) : Tensor();
+            weighted ? native::unary(UnaryOp::Abs, seeded_randn({c.input[1]}, dtype, 3)) : Tensor();
         const Tensor gpu_weight = weighted ? to_gpu(weight) : Tensor();
         for (Reduction reduction : kReductions) {
           const std::string what =
@@ -56,16 +49,16 @@ TEST(CudaLoss, NllLossForwardAndBackwardKernels) {
               native::nll_loss(input, target, weight, reduction, -100);
           const native::NllLossResult gpu =
               native::nll_loss(to_gpu(input), to_gpu(target), gpu_weight, reduction, -100);
-          expect_matches_cpu(gpu.out, cpu.out, rtol(dtype), "nll_loss " + what);
-          expect_matches_cpu(gpu.total_weight, cpu.total_weight, rtol(dtype),
+          expect_matches_cpu(gpu.out, cpu.out, gpu_rtol(dtype), "nll_loss " + what);
+          expect_matches_cpu(gpu.total_weight, cpu.total_weight, gpu_rtol(dtype),
                              "total_weight " + what);
-          const Tensor grad_out = random(cpu.out.shape(), dtype, 4);
+          const Tensor grad_out = seeded_randn(cpu.out.shape(), dtype, 4);
           expect_matches_cpu(
               native::nll_loss_backward(to_gpu(grad_out), c.input, to_gpu(target), gpu_weight,
                                         reduction, -100, gpu.total_weight),
               native::nll_loss_backward(grad_out, c.input, target, weight, reduction, -100,
                                         cpu.total_weight),
-              rtol(dtype), "nll_loss_backward " + what);
+              gpu_rtol(dtype), "nll_loss_backward " + what);
         }
       }
     }
@@ -74,7 +67,7 @@ TEST(CudaLoss, NllLossForwardAndBackwardKernels) {
 
 TEST(CudaLoss, AllTargetsIgnoredGivesNaNMean) {
   MG_REQUIRE_GPU();
-  const Tensor input = random({2, 3}, kFloat32, 5);
+  const Tensor input = seeded_randn({2, 3}, kFloat32, 5);
   const Tensor target = from_vector<std::int64_t>({-100, -100}, {2});
   const native::NllLossResult gpu =
       native::nll_loss(to_gpu(input), to_gpu(target), Tensor(), Reduction::Mean, -100);
@@ -85,9 +78,9 @@ TEST(CudaLoss, AllTargetsIgnoredGivesNaNMean) {
 
 TEST(CudaLoss, CrossEntropyThroughAutograd) {
   MG_REQUIRE_GPU();
-  const Tensor logits = random({8, 5}, kFloat64, 6);
+  const Tensor logits = seeded_randn({8, 5}, kFloat64, 6);
   const Tensor target = targets({8}, 5, 7);
-  const Tensor weight = native::unary(UnaryOp::Abs, random({5}, kFloat64, 8));
+  const Tensor weight = native::unary(UnaryOp::Abs, seeded_randn({5}, kFloat64, 8));
   for (Reduction reduction : kReductions) {
     CrossEntropyOptions cpu_options, gpu_options;
     cpu_options.weight = weight;
@@ -99,7 +92,7 @@ TEST(CudaLoss, CrossEntropyThroughAutograd) {
     const Tensor cpu_loss = cross_entropy(cpu_x, target, cpu_options);
     const Tensor gpu_loss = cross_entropy(gpu_x, to_gpu(target), gpu_options);
     expect_matches_cpu(gpu_loss, cpu_loss, 1e-12, "cross_entropy " + name(reduction));
-    const Tensor g = random(cpu_loss.shape(), kFloat64, 9);
+    const Tensor g = seeded_randn(cpu_loss.shape(), kFloat64, 9);
     backward(cpu_loss, g);
     backward(gpu_loss, to_gpu(g));
     expect_matches_cpu(gpu_x.grad(), cpu_x.grad(), 1e-12, "cross_entropy grad " + name(reduction));
@@ -108,7 +101,7 @@ TEST(CudaLoss, CrossEntropyThroughAutograd) {
 
 TEST(CudaLoss, BadTargetOnTheGpuIsNamed) {
   MG_REQUIRE_GPU();
-  const Tensor input = to_gpu(random({2, 3}, kFloat32, 10));
+  const Tensor input = to_gpu(seeded_randn({2, 3}, kFloat32, 10));
   EXPECT_MG_ERROR(native::nll_loss(input, to_gpu(from_vector<std::int64_t>({0, 3}, {2})), Tensor(),
                                    Reduction::Mean, -100),
                   "nll_loss", "target 3", "3 classes");

@@ -11,18 +11,11 @@ namespace mg::optim {
 namespace {
 
 using testing::expect_matches_cpu;
+using testing::gpu_rtol;
+using testing::seeded_randn;
 using testing::to_gpu;
 
 using Factory = std::function<std::unique_ptr<Optimizer>(std::vector<ParamGroup>)>;
-
-Tensor random(const Shape& shape, DType dtype, std::uint64_t seed) {
-  Generator generator(seed);
-  return randn(shape, dtype, &generator);
-}
-
-double rtol(DType dtype) {
-  return dtype == kFloat32 ? 1e-5 : 1e-12;
-}
 
 // Two parameters: a [4, 3, 2] weight with one unit per output channel, and a [5] vector with
 // element units.
@@ -34,7 +27,7 @@ struct Model {
 Model make_model(const Factory& factory, DType dtype, bool gpu, MaskMode mode) {
   Model model;
   for (const Shape& shape : {Shape{4, 3, 2}, Shape{5}}) {
-    const Tensor p = random(shape, dtype, 1 + shape.size());
+    const Tensor p = seeded_randn(shape, dtype, 1 + shape.size());
     model.params.push_back(gpu ? to_gpu(p) : native::clone(p));
     model.params.back().requires_grad_(true);
   }
@@ -58,7 +51,7 @@ Tensor factors_for(std::int64_t units, int s, DType dtype) {
 void step(Model& model, int s, bool masked, DType dtype) {
   for (std::size_t i = 0; i < model.params.size(); ++i) {
     Tensor& p = model.params[i];
-    const Tensor g = random(p.shape(), dtype, 100 + 10 * s + i);
+    const Tensor g = seeded_randn(p.shape(), dtype, 100 + 10 * s + i);
     p.mutable_grad() = p.device().is_cuda() ? to_gpu(g) : g;
     if (masked) {
       const std::int64_t units = i == 0 ? p.size(0) : p.numel();
@@ -85,14 +78,14 @@ void expect_gpu_equals_cpu(const Factory& factory, const std::string& what) {
           step(gpu, s, masked, dtype);
         }
         for (std::size_t i = 0; i < cpu.params.size(); ++i) {
-          expect_matches_cpu(gpu.params[i], cpu.params[i], rtol(dtype), name + " param");
+          expect_matches_cpu(gpu.params[i], cpu.params[i], gpu_rtol(dtype), name + " param");
           const ParamState* cpu_state = cpu.optimizer->state(cpu.params[i]);
           const ParamState* gpu_state = gpu.optimizer->state(gpu.params[i]);
           ASSERT_NE(gpu_state, nullptr) << name;
           ASSERT_EQ(gpu_state->buffers.size(), cpu_state->buffers.size()) << name;
           for (std::size_t b = 0; b < cpu_state->buffers.size(); ++b) {
             expect_matches_cpu(gpu_state->buffers[b].second, cpu_state->buffers[b].second,
-                               rtol(dtype), name + " " + cpu_state->buffers[b].first);
+                               gpu_rtol(dtype), name + " " + cpu_state->buffers[b].first);
           }
           EXPECT_EQ(gpu_state->step, cpu_state->step) << name;
           ASSERT_EQ(gpu_state->unit_steps.defined(), cpu_state->unit_steps.defined()) << name;
@@ -172,7 +165,7 @@ TEST(CudaOptimizer, FactorOneMaskEqualsNoMaskBitForBit) {
       for (std::size_t i = 0; i < ones.params.size(); ++i) {
         const std::int64_t units = i == 0 ? ones.params[i].size(0) : ones.params[i].numel();
         ones.params[i].mutable_grad() =
-            to_gpu(random(ones.params[i].shape(), kFloat32, 100 + 10 * s + i));
+            to_gpu(seeded_randn(ones.params[i].shape(), kFloat32, 100 + 10 * s + i));
         ones.optimizer->set_mask(ones.params[i], tensor(std::vector<double>(units, 1.0), {units}));
       }
       ones.optimizer->step();
@@ -187,10 +180,10 @@ TEST(CudaOptimizer, FactorOneMaskEqualsNoMaskBitForBit) {
 
 TEST(CudaOptimizer, GradientOnAnotherDeviceIsAnError) {
   MG_REQUIRE_GPU();
-  Tensor p = to_gpu(random({3}, kFloat32, 1));
+  Tensor p = to_gpu(seeded_randn({3}, kFloat32, 1));
   p.requires_grad_(true);
   SGD sgd(std::vector<Tensor>{p}, SGDOptions{0.1});
-  p.mutable_grad() = random({3}, kFloat32, 2);
+  p.mutable_grad() = seeded_randn({3}, kFloat32, 2);
   EXPECT_MG_ERROR(sgd.step(), "SGD::step", "cpu", "cuda:0");
 }
 

@@ -13,67 +13,39 @@ namespace mg {
 namespace {
 
 using testing::expect_matches_cpu;
+using testing::expect_same_on_gpu;
+using testing::gpu_rtol;
+using testing::seeded_randn;
 using testing::to_gpu;
-using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
-
-Tensor random(const Shape& shape, DType dtype, std::uint64_t seed) {
-  Generator generator(seed);
-  return randn(shape, TensorOptions(dtype), &generator);
-}
-
-// f on CPU leaves and on their GPU copies: the outputs, and the gradients of sum(f·r) for a
-// random r, must match.
-void expect_same_on_gpu(const Fn& f, std::vector<Tensor> cpu, double rtol,
-                        const std::string& what) {
-  std::vector<Tensor> gpu;
-  for (Tensor& x : cpu) {
-    x = native::clone(x);  // a fresh leaf: callers pass one input to several checks
-    x.requires_grad_(true);
-    gpu.push_back(to_gpu(x));
-  }
-  const Tensor out_cpu = f(cpu), out_gpu = f(gpu);
-  expect_matches_cpu(out_gpu, out_cpu, rtol, what + " forward");
-  const Tensor r = random(out_cpu.shape(), out_cpu.dtype(), 7);
-  backward(sum(mul(out_cpu, r)));
-  backward(sum(mul(out_gpu, to_gpu(r))));
-  for (std::size_t i = 0; i < cpu.size(); ++i) {
-    expect_matches_cpu(gpu[i].grad(), cpu[i].grad(), rtol,
-                       what + " gradient of input " + std::to_string(i));
-  }
-}
-
-double rtol_of(DType dtype) {
-  return dtype == kFloat32 ? 1e-5 : 1e-12;
-}
 
 class CudaPool : public ::testing::TestWithParam<DType> {};
 
 TEST_P(CudaPool, MaxPool2d) {
   MG_REQUIRE_GPU();
   const DType dtype = GetParam();
-  const Tensor x = random({2, 3, 9, 8}, dtype, 1);
+  const Tensor x = seeded_randn({2, 3, 9, 8}, dtype, 1);
   const auto pool = [](Shape kernel, Shape stride, Shape padding, bool ceil) {
     return [=](const std::vector<Tensor>& v) {
       return max_pool2d(v[0], kernel, stride, padding, ceil);
     };
   };
-  expect_same_on_gpu(pool({2}, {}, {0}, false), {x}, rtol_of(dtype), "2×2");
-  expect_same_on_gpu(pool({3}, {2}, {1}, false), {x}, rtol_of(dtype), "3×3 stride 2 padding 1");
-  expect_same_on_gpu(pool({3, 2}, {2, 3}, {1, 0}, true), {x}, rtol_of(dtype),
+  expect_same_on_gpu(pool({2}, {}, {0}, false), {x}, gpu_rtol(dtype), "2×2");
+  expect_same_on_gpu(pool({3}, {2}, {1}, false), {x}, gpu_rtol(dtype), "3×3 stride 2 padding 1");
+  expect_same_on_gpu(pool({3, 2}, {2, 3}, {1, 0}, true), {x}, gpu_rtol(dtype),
                      "3×2 stride [2, 3] padding [1, 0] ceil_mode");
 }
 
 TEST_P(CudaPool, MaxPool3d) {
   MG_REQUIRE_GPU();
   const DType dtype = GetParam();
-  const Tensor x = random({2, 2, 5, 6, 7}, dtype, 2);
+  const Tensor x = seeded_randn({2, 2, 5, 6, 7}, dtype, 2);
   expect_same_on_gpu(
       [](const std::vector<Tensor>& v) {
         return max_pool3d(v[0], {2, 3, 3}, {2}, {1}, true);
       },
-      {x}, rtol_of(dtype), "3-D ceil_mode");
+      {x}, gpu_rtol(dtype), "3-D ceil_mode");
   expect_same_on_gpu([](const std::vector<Tensor>& v) { return max_pool3d(v[0], {3}, {1}, {0}); },
-                     {x}, rtol_of(dtype), "3-D overlapping windows");
+                     {x}, gpu_rtol(dtype), "3-D overlapping windows");
 }
 
 TEST_P(CudaPool, MaxPoolIndicesFollowTheCpuTieRule) {
@@ -95,7 +67,7 @@ TEST_P(CudaPool, MaxPoolIndicesFollowTheCpuTieRule) {
 TEST_P(CudaPool, AvgPool2d) {
   MG_REQUIRE_GPU();
   const DType dtype = GetParam();
-  const Tensor x = random({2, 3, 9, 8}, dtype, 3);
+  const Tensor x = seeded_randn({2, 3, 9, 8}, dtype, 3);
   for (const bool include_pad : {true, false}) {
     for (const bool ceil : {false, true}) {
       const std::string what = str("count_include_pad ", include_pad, " ceil_mode ", ceil);
@@ -103,40 +75,40 @@ TEST_P(CudaPool, AvgPool2d) {
           [=](const std::vector<Tensor>& v) {
             return avg_pool2d(v[0], {3, 2}, {2}, {1, 1}, ceil, include_pad);
           },
-          {x}, rtol_of(dtype), what);
+          {x}, gpu_rtol(dtype), what);
     }
   }
   expect_same_on_gpu([](const std::vector<Tensor>& v) { return avg_pool2d(v[0], {3}, {1}, {1}); },
-                     {x}, rtol_of(dtype), "overlapping 3×3 stride 1");
+                     {x}, gpu_rtol(dtype), "overlapping 3×3 stride 1");
 }
 
 TEST_P(CudaPool, AvgPool3d) {
   MG_REQUIRE_GPU();
   const DType dtype = GetParam();
-  const Tensor x = random({1, 2, 5, 6, 7}, dtype, 4);
+  const Tensor x = seeded_randn({1, 2, 5, 6, 7}, dtype, 4);
   for (const bool include_pad : {true, false}) {
     expect_same_on_gpu(
         [=](const std::vector<Tensor>& v) {
           return avg_pool3d(v[0], {2, 3, 3}, {2, 2, 1}, {1}, true, include_pad);
         },
-        {x}, rtol_of(dtype), str("3-D count_include_pad ", include_pad));
+        {x}, gpu_rtol(dtype), str("3-D count_include_pad ", include_pad));
   }
 }
 
 TEST_P(CudaPool, AdaptiveAvgPool) {
   MG_REQUIRE_GPU();
   const DType dtype = GetParam();
-  const Tensor x2 = random({2, 3, 10, 7}, dtype, 5);
+  const Tensor x2 = seeded_randn({2, 3, 10, 7}, dtype, 5);
   for (const Shape& size : {Shape{1}, Shape{3, 4}, Shape{10, 7}, Shape{4, 11}}) {
     expect_same_on_gpu(
         [=](const std::vector<Tensor>& v) { return adaptive_avg_pool2d(v[0], size); }, {x2},
-        rtol_of(dtype), str("2-D output ", size));
+        gpu_rtol(dtype), str("2-D output ", size));
   }
-  const Tensor x3 = random({1, 2, 5, 6, 7}, dtype, 6);
+  const Tensor x3 = seeded_randn({1, 2, 5, 6, 7}, dtype, 6);
   for (const Shape& size : {Shape{1}, Shape{2, 4, 3}, Shape{7, 6, 9}}) {
     expect_same_on_gpu(
         [=](const std::vector<Tensor>& v) { return adaptive_avg_pool3d(v[0], size); }, {x3},
-        rtol_of(dtype), str("3-D output ", size));
+        gpu_rtol(dtype), str("3-D output ", size));
   }
 }
 

@@ -7,20 +7,17 @@ namespace mg {
 namespace {
 
 using testing::expect_matches_cpu;
+using testing::gpu_rtol;
 using testing::to_gpu;
 
 const ReduceOp kOps[] = {ReduceOp::Sum, ReduceOp::Mean, ReduceOp::Max, ReduceOp::Min};
-
-double rtol_for(DType dtype) {
-  return dtype == kFloat64 ? 1e-12 : 1e-5;
-}
 
 void expect_reduce_matches(const Tensor& x, const Shape& dims, bool keepdim,
                            const std::string& what) {
   const Tensor gpu = to_gpu(x);
   for (ReduceOp op : kOps) {
     if (op == ReduceOp::Mean && !is_floating(x.dtype())) continue;
-    const double rtol = is_floating(x.dtype()) ? rtol_for(x.dtype()) : 0;
+    const double rtol = is_floating(x.dtype()) ? gpu_rtol(x.dtype()) : 0;
     expect_matches_cpu(native::reduce(op, gpu, dims, keepdim), native::reduce(op, x, dims, keepdim),
                        rtol, str(what, " op ", static_cast<int>(op)));
   }

@@ -7,17 +7,9 @@ namespace mg {
 namespace {
 
 using testing::expect_matches_cpu;
+using testing::gpu_rtol;
+using testing::seeded_randn;
 using testing::to_gpu;
-
-Tensor random(const Shape& shape, DType dtype, std::uint64_t seed, double scale = 1) {
-  Generator generator(seed);
-  return native::binary(BinaryOp::Mul, randn(shape, dtype, &generator),
-                        scalar_tensor(scale, dtype));
-}
-
-double rtol(DType dtype) {
-  return dtype == kFloat32 ? 1e-5 : 1e-12;
-}
 
 // Short rows (a warp each), long rows (a block each), a middle dim (a thread per column) and
 // the first dim, with logits large enough that skipping the max subtraction would overflow.
@@ -31,12 +23,12 @@ TEST(CudaSoftmax, ForwardMatchesCpu) {
   MG_REQUIRE_GPU();
   for (DType dtype : {kFloat32, kFloat64}) {
     for (const Case& c : kCases) {
-      const Tensor x = random(c.shape, dtype, 1, 30);
+      const Tensor x = seeded_randn(c.shape, dtype, 1, 30);
       const std::string what = str(describe(x), " dim ", c.dim);
-      expect_matches_cpu(native::softmax(to_gpu(x), c.dim), native::softmax(x, c.dim), rtol(dtype),
-                         "softmax " + what);
+      expect_matches_cpu(native::softmax(to_gpu(x), c.dim), native::softmax(x, c.dim),
+                         gpu_rtol(dtype), "softmax " + what);
       expect_matches_cpu(native::log_softmax(to_gpu(x), c.dim), native::log_softmax(x, c.dim),
-                         rtol(dtype), "log_softmax " + what);
+                         gpu_rtol(dtype), "log_softmax " + what);
     }
   }
 }
@@ -53,15 +45,15 @@ TEST(CudaSoftmax, BackwardKernelsMatchCpu) {
   MG_REQUIRE_GPU();
   for (DType dtype : {kFloat32, kFloat64}) {
     for (const Case& c : kCases) {
-      const Tensor x = random(c.shape, dtype, 2, 3);
-      const Tensor g = random(c.shape, dtype, 3);
+      const Tensor x = seeded_randn(c.shape, dtype, 2, 3);
+      const Tensor g = seeded_randn(c.shape, dtype, 3);
       const std::string what = str(describe(x), " dim ", c.dim);
       const Tensor y = native::softmax(x, c.dim), log_y = native::log_softmax(x, c.dim);
       expect_matches_cpu(native::softmax_backward(to_gpu(g), to_gpu(y), c.dim),
-                         native::softmax_backward(g, y, c.dim), rtol(dtype),
+                         native::softmax_backward(g, y, c.dim), gpu_rtol(dtype),
                          "softmax_backward " + what);
       expect_matches_cpu(native::log_softmax_backward(to_gpu(g), to_gpu(log_y), c.dim),
-                         native::log_softmax_backward(g, log_y, c.dim), rtol(dtype),
+                         native::log_softmax_backward(g, log_y, c.dim), gpu_rtol(dtype),
                          "log_softmax_backward " + what);
     }
   }
@@ -70,8 +62,8 @@ TEST(CudaSoftmax, BackwardKernelsMatchCpu) {
 TEST(CudaSoftmax, GradientThroughAutograd) {
   MG_REQUIRE_GPU();
   for (bool log : {false, true}) {
-    const Tensor x = random({6, 40}, kFloat64, 4);
-    const Tensor g = random({6, 40}, kFloat64, 5);
+    const Tensor x = seeded_randn({6, 40}, kFloat64, 4);
+    const Tensor g = seeded_randn({6, 40}, kFloat64, 5);
     Tensor cpu_x = native::clone(x), gpu_x = to_gpu(x);
     cpu_x.requires_grad_(true);
     gpu_x.requires_grad_(true);
