@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <bit>
-#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <optional>
@@ -10,6 +9,7 @@
 
 #include "core/creation.h"
 #include "core/error.h"
+#include "core/float16.h"
 #include "core/ops_copy.h"
 #include "datasets/file_bytes.h"
 
@@ -199,20 +199,6 @@ DType loaded_dtype(const ElementType& type) {
     default:
       return kInt64;
   }
-}
-
-float half_to_float(std::uint16_t half) {
-  const std::uint32_t sign = static_cast<std::uint32_t>(half & 0x8000) << 16;
-  const std::uint32_t exponent = (half >> 10) & 0x1f;
-  const std::uint32_t mantissa = half & 0x3ff;
-  if (exponent == 0) {  // zero or subnormal: mantissa * 2^-24, exact in float
-    const float magnitude = std::ldexp(static_cast<float>(mantissa), -24);
-    return sign != 0 ? -magnitude : magnitude;
-  }
-  const std::uint32_t bits = exponent == 0x1f
-                                 ? sign | 0x7f800000u | (mantissa << 13)  // inf or NaN
-                                 : sign | ((exponent + 127 - 15) << 23) | (mantissa << 13);
-  return std::bit_cast<float>(bits);
 }
 
 // Element i of the payload as the unsigned integer of its bytes, in the machine's order.
