@@ -6,6 +6,7 @@
 
 #include "core/creation.h"
 #include "core/error.h"
+#include "core/utf8.h"
 #include "datasets/file_bytes.h"
 
 namespace mg::data {
@@ -672,27 +673,9 @@ std::u32string decode_utf8(std::string_view s) {
   return out;
 }
 
-void append_utf8(char32_t c, std::string& out) {
-  if (c < 0x80) {
-    out += static_cast<char>(c);
-  } else if (c < 0x800) {
-    out += static_cast<char>(0xC0 | (c >> 6));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    out += static_cast<char>(0xE0 | (c >> 12));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (c >> 18));
-    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  }
-}
-
 std::string encode_utf8(std::u32string_view s) {
   std::string out;
-  for (char32_t c : s) append_utf8(c, out);
+  for (char32_t c : s) append_utf8(out, c);
   return out;
 }
 

@@ -1,28 +1,11 @@
 #include "datasets/python_literal.h"
 
 #include "core/error.h"
+#include "core/utf8.h"
 #include "datasets/file_bytes.h"
 
 namespace mg::data {
 namespace {
-
-void append_utf8(std::string& out, std::uint32_t code_point) {
-  if (code_point < 0x80) {
-    out += static_cast<char>(code_point);
-  } else if (code_point < 0x800) {
-    out += static_cast<char>(0xC0 | code_point >> 6);
-    out += static_cast<char>(0x80 | (code_point & 0x3F));
-  } else if (code_point < 0x10000) {
-    out += static_cast<char>(0xE0 | code_point >> 12);
-    out += static_cast<char>(0x80 | (code_point >> 6 & 0x3F));
-    out += static_cast<char>(0x80 | (code_point & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | code_point >> 18);
-    out += static_cast<char>(0x80 | (code_point >> 12 & 0x3F));
-    out += static_cast<char>(0x80 | (code_point >> 6 & 0x3F));
-    out += static_cast<char>(0x80 | (code_point & 0x3F));
-  }
-}
 
 class ListParser {
  public:
@@ -90,15 +73,8 @@ class ListParser {
   std::uint32_t hex_digits(int count, std::size_t escape_at) {
     std::uint32_t value = 0;
     for (int i = 0; i < count; ++i) {
-      const char c = peek();
-      int digit;
-      if (c >= '0' && c <= '9') {
-        digit = c - '0';
-      } else if (c >= 'a' && c <= 'f') {
-        digit = c - 'a' + 10;
-      } else if (c >= 'A' && c <= 'F') {
-        digit = c - 'A' + 10;
-      } else {
+      const int digit = hex_digit_value(peek());
+      if (digit < 0) {
         fail(escape_at,
              str("truncated \\", text_[escape_at + 1], " escape: needs ", count, " hex digits"));
       }
