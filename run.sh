@@ -75,21 +75,7 @@ case "${1:-}" in
     install_missing "${BENCH_PACKAGES[@]}"
     build -DMG_BUILD_TESTS=OFF
     shift
-    # The readers of untrusted files (datasets/), built and tested with ASan and UBSan: corrupt input
-# must give an mg::Error, never a bad read. Only the data library and these tests are built.
-READER_TESTS=(file_bytes npy wav csv python_literal)
-sanitized_readers() {
-  local dir=${MG_SANITIZE_BUILD_DIR:-build/sanitize} targets=()
-  for name in "${READER_TESTS[@]}"; do targets+=("test_datasets_${name}_test"); done
-  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release -DMG_CUDA=OFF -DMG_BUILD_TESTS=ON \
-    -DMG_SANITIZE=address,undefined >/dev/null
-  cmake --build "$dir" -j "$JOBS" --target "${targets[@]}"
-  for target in "${targets[@]}"; do
-    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 "$dir/tests/$target" --gtest_brief=1
-  done
-}
-
-case "${1:-}" in
+    case "${1:-}" in
       ops | models | overhead)
         which=$1
         shift
