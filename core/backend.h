@@ -195,6 +195,32 @@ class Backend {
   virtual void adaptive_avg_pool_backward(const Tensor& grad_out, const Tensor& grad_x) = 0;
 };
 
+// A tensor's data, or null for an undefined (optional) tensor: how kernels of every backend read
+// their optional operands.
+template <typename T>
+const T* data_or_null(const Tensor& t) {
+  return t.defined() ? static_cast<const T*>(t.raw_data()) : nullptr;
+}
+template <typename T>
+T* mutable_data_or_null(const Tensor& t) {
+  return t.defined() ? static_cast<T*>(t.raw_data()) : nullptr;
+}
+
+// A contiguous tensor seen as [outer, dim, inner] around one of its dims: the layout of ops that
+// work along a dim (softmax), where each (outer, inner) pair is one line with stride `inner`.
+struct DimLayout {
+  std::int64_t outer = 1, dim = 1, inner = 1;
+};
+inline DimLayout dim_layout(const Tensor& x, std::int64_t dim) {
+  DimLayout layout;
+  for (std::int64_t d = 0; d < x.dim(); ++d) {
+    if (d < dim) layout.outer *= x.size(d);
+    if (d > dim) layout.inner *= x.size(d);
+  }
+  layout.dim = x.dim() == 0 ? 1 : x.size(dim);
+  return layout;
+}
+
 // The backend that runs ops on `device`; throws mg::Error when the device is unavailable.
 Backend& backend_for(Device device);
 

@@ -409,11 +409,6 @@ void convolution_backward(const ConvGeometry& g, const T* grad_out, const T* x, 
   if (grad_bias != nullptr) grad_bias_by_sum(g, grad_out, grad_bias);
 }
 
-template <typename T>
-T* data_or_null(const Tensor& t) {
-  return t.defined() ? static_cast<T*>(t.raw_data()) : nullptr;
-}
-
 }  // namespace
 
 void CpuBackend::conv(const Tensor& x, const Tensor& weight, const Tensor& bias,
@@ -423,13 +418,15 @@ void CpuBackend::conv(const Tensor& x, const Tensor& weight, const Tensor& bias,
   visit_floating(x.dtype(), "conv", [&](auto zero) {
     using T = decltype(zero);
     if (!taps.crops(geometry)) {
-      return convolution_forward<T>(geometry, data_or_null<T>(x), data_or_null<T>(weight),
-                                    data_or_null<T>(bias), data_or_null<T>(out));
+      return convolution_forward<T>(geometry, mutable_data_or_null<T>(x),
+                                    mutable_data_or_null<T>(weight), mutable_data_or_null<T>(bias),
+                                    mutable_data_or_null<T>(out));
     }
     const Tensor cropped = empty({cropped_kernel_numel(geometry, taps)}, weight.options());
-    crop_kernel(geometry, taps, data_or_null<T>(weight), data_or_null<T>(cropped));
-    convolution_forward<T>(taps.crop(geometry), data_or_null<T>(x), data_or_null<T>(cropped),
-                           data_or_null<T>(bias), data_or_null<T>(out));
+    crop_kernel(geometry, taps, mutable_data_or_null<T>(weight), mutable_data_or_null<T>(cropped));
+    convolution_forward<T>(taps.crop(geometry), mutable_data_or_null<T>(x),
+                           mutable_data_or_null<T>(cropped), mutable_data_or_null<T>(bias),
+                           mutable_data_or_null<T>(out));
   });
 }
 
@@ -441,20 +438,23 @@ void CpuBackend::conv_backward(const Tensor& grad_out, const Tensor& x, const Te
   visit_floating(x.dtype(), "conv_backward", [&](auto zero) {
     using T = decltype(zero);
     if (!taps.crops(geometry)) {
-      return convolution_backward<T>(geometry, data_or_null<T>(grad_out), data_or_null<T>(x),
-                                     data_or_null<T>(weight), data_or_null<T>(grad_x),
-                                     data_or_null<T>(grad_weight), data_or_null<T>(grad_bias));
+      return convolution_backward<T>(
+          geometry, mutable_data_or_null<T>(grad_out), mutable_data_or_null<T>(x),
+          mutable_data_or_null<T>(weight), mutable_data_or_null<T>(grad_x),
+          mutable_data_or_null<T>(grad_weight), mutable_data_or_null<T>(grad_bias));
     }
     const Shape kernel_shape{cropped_kernel_numel(geometry, taps)};
     const Tensor cropped = empty(kernel_shape, weight.options());
     const Tensor cropped_grad =
         grad_weight.defined() ? empty(kernel_shape, weight.options()) : Tensor();
-    crop_kernel(geometry, taps, data_or_null<T>(weight), data_or_null<T>(cropped));
-    convolution_backward<T>(taps.crop(geometry), data_or_null<T>(grad_out), data_or_null<T>(x),
-                            data_or_null<T>(cropped), data_or_null<T>(grad_x),
-                            data_or_null<T>(cropped_grad), data_or_null<T>(grad_bias));
+    crop_kernel(geometry, taps, mutable_data_or_null<T>(weight), mutable_data_or_null<T>(cropped));
+    convolution_backward<T>(taps.crop(geometry), mutable_data_or_null<T>(grad_out),
+                            mutable_data_or_null<T>(x), mutable_data_or_null<T>(cropped),
+                            mutable_data_or_null<T>(grad_x), mutable_data_or_null<T>(cropped_grad),
+                            mutable_data_or_null<T>(grad_bias));
     if (grad_weight.defined()) {
-      uncrop_kernel(geometry, taps, data_or_null<T>(cropped_grad), data_or_null<T>(grad_weight));
+      uncrop_kernel(geometry, taps, mutable_data_or_null<T>(cropped_grad),
+                    mutable_data_or_null<T>(grad_weight));
     }
   });
 }

@@ -10,15 +10,6 @@ namespace mg::cpu {
 
 namespace {
 
-template <typename T>
-const T* data_or_null(const Tensor& t) {
-  return t.defined() ? static_cast<const T*>(t.raw_data()) : nullptr;
-}
-template <typename T>
-T* mutable_data_or_null(const Tensor& t) {
-  return t.defined() ? static_cast<T*>(t.raw_data()) : nullptr;
-}
-
 std::int64_t row_grain(std::int64_t cols) {
   return std::max<std::int64_t>(1, kParallelGrain / std::max<std::int64_t>(cols, 1));
 }

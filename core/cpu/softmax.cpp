@@ -9,22 +9,6 @@ namespace mg::cpu {
 
 namespace {
 
-// A contiguous tensor seen as [outer, dim, inner]: softmax runs along the middle axis, so each
-// (outer, inner) pair is one independent row with stride `inner`.
-struct SoftmaxLayout {
-  std::int64_t outer = 1, dim = 1, inner = 1;
-};
-
-SoftmaxLayout layout_of(const Tensor& x, std::int64_t dim) {
-  SoftmaxLayout layout;
-  for (std::int64_t d = 0; d < x.dim(); ++d) {
-    if (d < dim) layout.outer *= x.size(d);
-    if (d > dim) layout.inner *= x.size(d);
-  }
-  layout.dim = x.dim() == 0 ? 1 : x.size(dim);
-  return layout;
-}
-
 // Rows whose elements are contiguous (softmax over the last dim) are handled one at a time by
 // these functions of plain pointers, each loop over the row vectorised.
 template <typename T>
@@ -97,7 +81,7 @@ constexpr std::int64_t kBlock = 256;
 
 // Calls f(outer index, first inner index, block width) for every block, in parallel.
 template <typename F>
-void for_each_block(const SoftmaxLayout& l, const F& f) {
+void for_each_block(const DimLayout& l, const F& f) {
   const std::int64_t blocks_per_outer = (l.inner + kBlock - 1) / kBlock;
   const std::int64_t work_per_block = std::min(l.inner, kBlock) * l.dim;
   parallel_for(
@@ -113,7 +97,7 @@ void for_each_block(const SoftmaxLayout& l, const F& f) {
 }
 
 template <typename T>
-void softmax_strided(const T* x, T* y, const SoftmaxLayout& l, bool log) {
+void softmax_strided(const T* x, T* y, const DimLayout& l, bool log) {
   for_each_block(l, [=](std::int64_t o, std::int64_t first, std::int64_t width) {
     T max[kBlock], sum[kBlock];
     const T* in = x + o * l.dim * l.inner + first;
@@ -152,7 +136,7 @@ void softmax_strided(const T* x, T* y, const SoftmaxLayout& l, bool log) {
 
 // The strided forms of the same formulas.
 template <typename T>
-void softmax_backward_strided(const T* gy, const T* y, T* gx, const SoftmaxLayout& l, bool log) {
+void softmax_backward_strided(const T* gy, const T* y, T* gx, const DimLayout& l, bool log) {
   for_each_block(l, [=](std::int64_t o, std::int64_t first, std::int64_t width) {
     T sum[kBlock];
     const std::int64_t base = o * l.dim * l.inner + first;
@@ -182,7 +166,7 @@ void softmax_backward_strided(const T* gy, const T* y, T* gx, const SoftmaxLayou
 }  // namespace
 
 void CpuBackend::softmax(const Tensor& x, std::int64_t dim, bool log, const Tensor& out) {
-  const SoftmaxLayout l = layout_of(x, dim);
+  const DimLayout l = dim_layout(x, dim);
   visit_floating(x.dtype(), "softmax", [&](auto zero) {
     using T = decltype(zero);
     const T* in = static_cast<const T*>(x.raw_data());
@@ -201,7 +185,7 @@ void CpuBackend::softmax(const Tensor& x, std::int64_t dim, bool log, const Tens
 
 void CpuBackend::softmax_backward(const Tensor& grad_y, const Tensor& y, std::int64_t dim, bool log,
                                   const Tensor& grad_x) {
-  const SoftmaxLayout l = layout_of(y, dim);
+  const DimLayout l = dim_layout(y, dim);
   visit_floating(y.dtype(), "softmax_backward", [&](auto zero) {
     using T = decltype(zero);
     const T* g = static_cast<const T*>(grad_y.raw_data());

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "core/backend.h"
 #include "core/tensor.h"
 
 namespace mg::cuda {
@@ -38,16 +39,6 @@ struct StridedIndexer {
     return result;
   }
 };
-
-// A tensor's device data, or null for an undefined (optional) tensor.
-template <typename T>
-const T* data_or_null(const Tensor& t) {
-  return t.defined() ? static_cast<const T*>(t.raw_data()) : nullptr;
-}
-template <typename T>
-T* mutable_data_or_null(const Tensor& t) {
-  return t.defined() ? static_cast<T*>(t.raw_data()) : nullptr;
-}
 
 // `t`'s indexer; throws mg::Error naming `op` when t has more than kMaxDims dims.
 StridedIndexer make_indexer(const Tensor& t, const char* op);

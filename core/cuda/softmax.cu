@@ -20,20 +20,6 @@ namespace mg::cuda {
 
 namespace {
 
-struct SoftmaxLayout {
-  std::int64_t outer = 1, dim = 1, inner = 1;
-};
-
-SoftmaxLayout layout_of(const Tensor& x, std::int64_t dim) {
-  SoftmaxLayout layout;
-  for (std::int64_t d = 0; d < x.dim(); ++d) {
-    if (d < dim) layout.outer *= x.size(d);
-    if (d > dim) layout.inner *= x.size(d);
-  }
-  layout.dim = x.dim() == 0 ? 1 : x.size(dim);
-  return layout;
-}
-
 // The loop bound is the same for every thread of a group, so the reductions inside see all of
 // them (block groups: the whole block takes the same number of turns).
 template <int Threads, typename T>
@@ -83,7 +69,7 @@ __global__ void softmax_backward_rows(const T* gy, const T* y, T* gx, std::int64
 }
 
 template <typename T>
-__global__ void softmax_columns(const T* x, T* y, SoftmaxLayout l, bool log) {
+__global__ void softmax_columns(const T* x, T* y, DimLayout l, bool log) {
   const std::int64_t columns = l.outer * l.inner;
   for (std::int64_t c = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
        c < columns; c += static_cast<std::int64_t>(blockDim.x) * gridDim.x) {
@@ -112,8 +98,7 @@ __global__ void softmax_columns(const T* x, T* y, SoftmaxLayout l, bool log) {
 }
 
 template <typename T>
-__global__ void softmax_backward_columns(const T* gy, const T* y, T* gx, SoftmaxLayout l,
-                                         bool log) {
+__global__ void softmax_backward_columns(const T* gy, const T* y, T* gx, DimLayout l, bool log) {
   const std::int64_t columns = l.outer * l.inner;
   for (std::int64_t c = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
        c < columns; c += static_cast<std::int64_t>(blockDim.x) * gridDim.x) {
@@ -135,7 +120,7 @@ __global__ void softmax_backward_columns(const T* gy, const T* y, T* gx, Softmax
 void CudaBackend::softmax(const Tensor& x, std::int64_t dim, bool log, const Tensor& out) {
   if (x.numel() == 0) return;
   DeviceGuard guard(x.device());
-  const SoftmaxLayout l = layout_of(x, dim);
+  const DimLayout l = dim_layout(x, dim);
   cudaStream_t s = stream(x.device().index);
   visit_floating(x.dtype(), "softmax", [&](auto zero) {
     using T = decltype(zero);
@@ -160,7 +145,7 @@ void CudaBackend::softmax_backward(const Tensor& grad_y, const Tensor& y, std::i
                                    bool log, const Tensor& grad_x) {
   if (y.numel() == 0) return;
   DeviceGuard guard(y.device());
-  const SoftmaxLayout l = layout_of(y, dim);
+  const DimLayout l = dim_layout(y, dim);
   cudaStream_t s = stream(y.device().index);
   visit_floating(y.dtype(), "softmax_backward", [&](auto zero) {
     using T = decltype(zero);
