@@ -48,9 +48,11 @@ std::uint64_t epoch_key(std::uint64_t seed, std::int64_t epoch) {
   return static_cast<std::uint64_t>(words[0]) | static_cast<std::uint64_t>(words[1]) << 32;
 }
 
-// A batch read and collated, or why it could not be.
+// A batch read and collated (empty when skip_bad left out all of its samples), or why it could
+// not be.
 struct LoadedBatch {
-  Batch batch;
+  std::optional<Batch> batch;
+  std::vector<SkippedSample> skipped;
   std::optional<std::string> error;
 };
 
@@ -64,27 +66,40 @@ std::string what_of(const std::exception_ptr& exception) {
   }
 }
 
-LoadedBatch load_batch(const Dataset& dataset, const std::vector<std::int64_t>& indices) {
+std::string source_of(const Dataset& dataset, std::int64_t index) {
+  try {
+    return dataset.source(index);
+  } catch (...) {
+    return {};  // the original error matters more than a missing source
+  }
+}
+
+LoadedBatch load_batch(const Dataset& dataset, const std::vector<std::int64_t>& indices,
+                       bool skip_bad, std::int64_t epoch) {
   LoadedBatch loaded;
   std::vector<Sample> samples;
+  std::vector<std::int64_t> kept;
   samples.reserve(indices.size());
   for (const std::int64_t index : indices) {
     try {
       samples.push_back(dataset.get(index));
-    } catch (...) {
-      const std::string message = what_of(std::current_exception());
-      std::string source;
-      try {
-        source = dataset.source(index);
-      } catch (...) {
-        // The original error matters more than a missing source.
+      kept.push_back(index);
+    } catch (const Error& e) {
+      if (!skip_bad) {
+        loaded.error =
+            str("DataLoader: ", sample_name(index, source_of(dataset, index)), ": ", e.what());
+        return loaded;
       }
-      loaded.error = str("DataLoader: ", sample_name(index, source), ": ", message);
+      loaded.skipped.push_back({index, epoch, source_of(dataset, index), e.what()});
+    } catch (...) {
+      loaded.error = str("DataLoader: ", sample_name(index, source_of(dataset, index)), ": ",
+                         what_of(std::current_exception()));
       return loaded;
     }
   }
+  if (samples.empty()) return loaded;
   try {
-    loaded.batch = default_collate(samples, indices);
+    loaded.batch = default_collate(samples, kept);
   } catch (...) {
     loaded.error = what_of(std::current_exception());
   }
@@ -92,6 +107,22 @@ LoadedBatch load_batch(const Dataset& dataset, const std::vector<std::int64_t>& 
 }
 
 }  // namespace
+
+class SkipLog {
+ public:
+  void append(const std::vector<SkippedSample>& samples) {
+    std::lock_guard lock(mutex_);
+    skipped_.insert(skipped_.end(), samples.begin(), samples.end());
+  }
+  std::vector<SkippedSample> skipped() const {
+    std::lock_guard lock(mutex_);
+    return skipped_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<SkippedSample> skipped_;
+};
 
 Batch default_collate(const std::vector<Sample>& samples,
                       const std::vector<std::int64_t>& indices) {
@@ -143,10 +174,15 @@ Batch default_collate(const std::vector<Sample>& samples,
 class EpochRun {
  public:
   EpochRun(std::shared_ptr<const Dataset> dataset, std::vector<std::vector<std::int64_t>> batches,
-           int num_workers, int prefetch_factor)
+           const DataLoaderOptions& options, std::int64_t epoch, std::shared_ptr<SkipLog> skip_log)
       : dataset_(std::move(dataset)),
         batches_(std::move(batches)),
-        window_(static_cast<std::size_t>(num_workers) * static_cast<std::size_t>(prefetch_factor)) {
+        window_(static_cast<std::size_t>(options.num_workers) *
+                static_cast<std::size_t>(options.prefetch_factor)),
+        skip_bad_(options.skip_bad),
+        epoch_(epoch),
+        skip_log_(std::move(skip_log)) {
+    const int num_workers = options.num_workers;
     workers_.reserve(static_cast<std::size_t>(num_workers));
     try {
       for (int w = 0; w < num_workers; ++w) workers_.emplace_back([this] { work(); });
@@ -163,10 +199,20 @@ class EpochRun {
 
   // The next batch in order, or nothing at the end; throws mg::Error for a batch that failed.
   std::optional<Batch> next() {
-    if (next_to_yield_ == batches_.size()) return std::nullopt;
+    for (;;) {
+      if (next_to_yield_ == batches_.size()) return std::nullopt;
+      LoadedBatch loaded = next_loaded();
+      if (loaded.error) throw Error(*loaded.error);
+      skip_log_->append(loaded.skipped);
+      if (loaded.batch) return std::move(loaded.batch);
+    }
+  }
+
+ private:
+  LoadedBatch next_loaded() {
     LoadedBatch loaded;
     if (workers_.empty()) {
-      loaded = load_batch(*dataset_, batches_[next_to_yield_]);
+      loaded = load_batch(*dataset_, batches_[next_to_yield_], skip_bad_, epoch_);
       ++next_to_yield_;
     } else {
       std::unique_lock lock(mutex_);
@@ -175,11 +221,9 @@ class EpochRun {
       ++next_to_yield_;
     }
     work_available_.notify_all();
-    if (loaded.error) throw Error(*loaded.error);
-    return std::move(loaded.batch);
+    return loaded;
   }
 
- private:
   void stop() {
     {
       std::lock_guard lock(mutex_);
@@ -201,7 +245,7 @@ class EpochRun {
         if (stopping_ || next_to_claim_ == batches_.size()) return;
         k = next_to_claim_++;
       }
-      LoadedBatch loaded = load_batch(*dataset_, batches_[k]);
+      LoadedBatch loaded = load_batch(*dataset_, batches_[k], skip_bad_, epoch_);
       {
         std::lock_guard lock(mutex_);
         ready_.emplace(k, std::move(loaded));
@@ -213,6 +257,9 @@ class EpochRun {
   const std::shared_ptr<const Dataset> dataset_;
   const std::vector<std::vector<std::int64_t>> batches_;
   const std::size_t window_;
+  const bool skip_bad_;
+  const std::int64_t epoch_;
+  const std::shared_ptr<SkipLog> skip_log_;
 
   std::mutex mutex_;
   std::condition_variable work_available_;
@@ -225,7 +272,7 @@ class EpochRun {
 };
 
 DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions options)
-    : dataset_(std::move(dataset)), options_(options) {
+    : dataset_(std::move(dataset)), options_(options), skip_log_(std::make_shared<SkipLog>()) {
   MG_CHECK(dataset_ != nullptr, "DataLoader: the data set is null");
   MG_CHECK(options_.batch_size >= 1, "DataLoader: batch_size must be at least 1, got ",
            options_.batch_size);
@@ -267,8 +314,24 @@ DataLoader::Iterator DataLoader::begin() const {
     batches[k].assign(order.begin() + static_cast<std::ptrdiff_t>(start),
                       order.begin() + static_cast<std::ptrdiff_t>(stop));
   }
-  return Iterator(std::make_unique<EpochRun>(dataset_, std::move(batches), options_.num_workers,
-                                             options_.prefetch_factor));
+  return Iterator(
+      std::make_unique<EpochRun>(dataset_, std::move(batches), options_, epoch_, skip_log_));
+}
+
+std::vector<SkippedSample> DataLoader::skipped() const {
+  return skip_log_->skipped();
+}
+
+std::string DataLoader::skipped_summary() const {
+  const std::vector<SkippedSample> samples = skipped();
+  std::string summary =
+      str("DataLoader: skipped ", samples.size(), " bad sample", samples.size() == 1 ? "" : "s");
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    const SkippedSample& s = samples[i];
+    summary += str(i == 0 ? ": " : "; ", "epoch ", s.epoch, " ", sample_name(s.index, s.source),
+                   ": ", s.message);
+  }
+  return summary;
 }
 
 DataLoader::Iterator::Iterator(std::unique_ptr<EpochRun> run) : run_(std::move(run)) {

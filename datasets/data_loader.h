@@ -34,6 +34,19 @@ struct DataLoaderOptions {
   // num_workers * prefetch_factor batches are held at once.
   int prefetch_factor = 2;
   std::uint64_t seed = 0;
+  // Leaves out samples whose Dataset::get throws mg::Error (a corrupt or missing file) instead of
+  // ending the iteration: their batch is collated from the others (so it may be smaller than
+  // batch_size, and a batch of only bad samples is not yielded at all), and each one is recorded
+  // in skipped(). Other exceptions still end the iteration.
+  bool skip_bad = false;
+};
+
+// A sample left out by skip_bad: which one, in which epoch, and why.
+struct SkippedSample {
+  std::int64_t index = 0;
+  std::int64_t epoch = 0;
+  std::string source;
+  std::string message;
 };
 
 // Samples stacked along a new first dimension: inputs[name] is [B, ...], labels int64 [B], and
@@ -50,6 +63,8 @@ struct Batch {
 // tensors.
 Batch default_collate(const std::vector<Sample>& samples, const std::vector<std::int64_t>& indices);
 
+class SkipLog;
+
 class DataLoader {
  public:
   class Iterator;
@@ -64,13 +79,17 @@ class DataLoader {
   std::int64_t epoch() const { return epoch_; }
   // The data set indices in the order this epoch visits them, before batching.
   std::vector<std::int64_t> sample_order() const;
+  // Samples left out by skip_bad in the iterations so far, in the order their batches were
+  // yielded (so the same for any num_workers), and a one-line account of them for a log.
+  std::vector<SkippedSample> skipped() const;
+  std::string skipped_summary() const;
 
   // Starts an iteration over the current epoch and reads its first batch. The iteration owns
   // its workers and the data set, so it may outlive the loader; leaving it early (break, or
   // destroying the iterator) stops and joins its workers, including ones blocked on a full
   // prefetch queue. An exception in Dataset::get (in any thread) reaches the caller, at the
   // position of its batch, as mg::Error "DataLoader: sample <i> (<source>): <message>"; the
-  // iteration is then over.
+  // iteration is then over (unless skip_bad leaves the sample out).
   Iterator begin() const;
   std::default_sentinel_t end() const { return {}; }
 
@@ -78,6 +97,7 @@ class DataLoader {
   std::shared_ptr<const Dataset> dataset_;
   DataLoaderOptions options_;
   std::int64_t epoch_ = 0;
+  std::shared_ptr<SkipLog> skip_log_;
 };
 
 class EpochRun;

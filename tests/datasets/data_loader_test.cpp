@@ -256,6 +256,81 @@ TEST(DataLoader, WorkerExceptionsReachTheCallerWithSampleAndSource) {
   }
 }
 
+// Samples in `bad` throw mg::Error; the others are rows like rows() makes.
+class PartlyBadDataset final : public Dataset {
+ public:
+  PartlyBadDataset(std::int64_t n, std::vector<std::int64_t> bad) : rows_(rows(n)), bad_(bad) {}
+  std::int64_t size() const override { return rows_->size(); }
+  Sample get(std::int64_t index) const override {
+    MG_CHECK(std::find(bad_.begin(), bad_.end(), index) == bad_.end(), "decode_image: truncated");
+    return rows_->get(index);
+  }
+  std::string source(std::int64_t index) const override { return str("img_", index, ".jpg"); }
+
+ private:
+  std::shared_ptr<TensorDataset> rows_;
+  std::vector<std::int64_t> bad_;
+};
+
+TEST(DataLoader, SkipBadLeavesOutFailingSamplesAndReportsThemInOrder) {
+  DataLoaderOptions options;
+  options.batch_size = 3;
+  options.skip_bad = true;
+  options.shuffle = true;
+  options.seed = 7;
+  // Samples 6, 7 and 8 fill a whole batch when unshuffled: with shuffling, whichever batch they
+  // land in shrinks, and a batch of only bad samples disappears.
+  const std::vector<std::int64_t> bad{1, 6, 7, 8};
+  std::vector<std::vector<std::int64_t>> reference;
+  for (const int workers : {0, 3}) {
+    options.num_workers = workers;
+    DataLoader loader(std::make_shared<PartlyBadDataset>(11, bad), options);
+    for (const std::int64_t epoch : {0, 1}) {
+      loader.set_epoch(epoch);
+      std::vector<std::int64_t> expected_order;
+      for (const std::int64_t i : loader.sample_order()) {
+        if (std::find(bad.begin(), bad.end(), i) == bad.end()) expected_order.push_back(i);
+      }
+      std::vector<std::int64_t> seen;
+      for (const Batch& batch : loader) {
+        expect_rows_of_indices(batch);
+        EXPECT_GE(batch.labels.size(0), 1);
+        EXPECT_LE(batch.labels.size(0), 3);
+        seen.insert(seen.end(), batch.indices.begin(), batch.indices.end());
+      }
+      EXPECT_EQ(seen, expected_order) << workers << " workers, epoch " << epoch;
+    }
+    const std::vector<SkippedSample> skipped = loader.skipped();
+    ASSERT_EQ(skipped.size(), 8u);
+    std::vector<std::int64_t> skipped_order;
+    for (const SkippedSample& s : skipped) {
+      EXPECT_EQ(s.source, str("img_", s.index, ".jpg"));
+      EXPECT_EQ(s.message, "decode_image: truncated");
+      EXPECT_EQ(s.epoch, skipped_order.size() < 4 ? 0 : 1);
+      skipped_order.push_back(s.index);
+    }
+    // The report is in batch order, so the same for any number of workers.
+    if (reference.empty()) reference.push_back(skipped_order);
+    EXPECT_EQ(skipped_order, reference[0]);
+    const std::string summary = loader.skipped_summary();
+    EXPECT_NE(summary.find("DataLoader: skipped 8 bad samples: epoch 0 sample "), std::string::npos)
+        << summary;
+    EXPECT_NE(summary.find("(img_6.jpg): decode_image: truncated"), std::string::npos) << summary;
+  }
+}
+
+TEST(DataLoader, SkipBadStillStopsAtErrorsThatAreNotBadData) {
+  DataLoaderOptions options;
+  options.batch_size = 2;
+  options.skip_bad = true;
+  EXPECT_MG_ERROR(collect(DataLoader(std::make_shared<ThrowingDataset>(true), options)),
+                  "DataLoader: sample 5 (clip_5.wav): truncated");
+  DataLoader loader(std::make_shared<ThrowingDataset>(false), options);
+  EXPECT_EQ(loader.skipped_summary(), "DataLoader: skipped 0 bad samples");
+  EXPECT_EQ(sizes_of(collect(loader)), (std::vector<std::int64_t>{2, 2, 1, 2, 2, 2}));
+  EXPECT_EQ(loader.skipped().size(), 1u);
+}
+
 TEST(DataLoader, EarlyBreakStopsWorkersBlockedOnAFullQueue) {
   auto dataset = std::make_shared<CountingDataset>(1000);
   DataLoaderOptions options;
