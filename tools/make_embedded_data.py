@@ -210,24 +210,30 @@ def read_idx(path, expected_magic):
     return array.reshape(shape)
 
 
-def load_fashion_mnist(folder):
-    """{'train'|'t10k': (images uint8 [N, 28, 28], labels uint8 [N])} and the files' sha256."""
+def fashion_mnist_digests(folder):
+    """sha256 of each Fashion-MNIST file (they enter the config hash)."""
     missing = [name for pair in FASHION_FILES.values() for name in pair
                if not os.path.isfile(os.path.join(folder, name))]
     if missing:
         fail(f"Fashion-MNIST not found ({', '.join(missing)} missing in {folder}): install the "
              "Debian package dataset-fashion-mnist (sudo apt-get install dataset-fashion-mnist)")
-    sets, digests = {}, {}
+    digests = {}
+    for name in sorted(name for pair in FASHION_FILES.values() for name in pair):
+        with open(os.path.join(folder, name), "rb") as f:
+            digests[name] = hashlib.sha256(f.read()).hexdigest()
+    return digests
+
+
+def load_fashion_mnist(folder):
+    """{'train'|'t10k': (images uint8 [N, 28, 28], labels uint8 [N])}."""
+    sets = {}
     for key, (images_name, labels_name) in FASHION_FILES.items():
-        for name in (images_name, labels_name):
-            with open(os.path.join(folder, name), "rb") as f:
-                digests[name] = hashlib.sha256(f.read()).hexdigest()
         images = read_idx(os.path.join(folder, images_name), 0x803)
         labels = read_idx(os.path.join(folder, labels_name), 0x801)
         if images.shape[1:] != (28, 28) or len(images) != len(labels) or labels.max() > 9:
             fail(f"{folder}: unexpected Fashion-MNIST shapes {images.shape}, {labels.shape}")
         sets[key] = (images, labels)
-    return sets, digests
+    return sets
 
 
 def espeak_output(espeak, args_list):
@@ -574,7 +580,8 @@ def text_bytes(lines, newline):
     return "".join(line + newline for line in lines).encode("utf-8")
 
 
-def build(args, config, config_hash, voices, fashion, root):
+def build(args, config, config_hash, voices, root):
+    fashion = load_fashion_mnist(args.fashion_mnist)
     keys = bank_keys(args, voices)
     tasks = plan_samples(args, fashion, keys)
     others = [[i for i, key in enumerate(keys) if key[0] != c]
@@ -630,7 +637,7 @@ def main(argv=None):
     args = parse_args(argv)
     started = time.monotonic()
     out = os.path.abspath(args.out)
-    fashion, digests = load_fashion_mnist(args.fashion_mnist)
+    digests = fashion_mnist_digests(args.fashion_mnist)
     voices, espeak_version = espeak_voices(args.espeak, args.voices)
     config = resolved_config(args, voices, espeak_version, digests)
     config_hash = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
@@ -647,7 +654,7 @@ def main(argv=None):
     os.makedirs(parent, exist_ok=True)
     root = tempfile.mkdtemp(prefix=f".{os.path.basename(out)}.tmp-", dir=parent)
     try:
-        manifest = build(args, config, config_hash, voices, fashion, root)
+        manifest = build(args, config, config_hash, voices, root)
         os.chmod(root, 0o755)
         if os.path.exists(out):
             old = tempfile.mkdtemp(prefix=f".{os.path.basename(out)}.old-", dir=parent)
