@@ -56,6 +56,7 @@ import time
 import wave
 
 PROG = "make_embedded_data.py"
+GENERATOR = "tools/make_embedded_data.py"
 FORMAT_VERSION = 1  # bump when the same config would give different bytes
 
 
@@ -121,10 +122,12 @@ def parse_args(argv):
     p = argparse.ArgumentParser(
         prog=PROG, description=__doc__.split("\n\n")[0],
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--out", required=True, help="output folder (replaced as a whole)")
+    p.add_argument("--out", required=True,
+                   help="output folder: new, empty, or an earlier build (replaced as a whole)")
     p.add_argument("--seed", type=int, default=0, help="seed of every random choice")
     p.add_argument("--train", type=int, default=3000, help="training samples")
-    p.add_argument("--val", type=int, default=600, help="validation samples (annotations/valid.csv)")
+    p.add_argument("--val", type=int, default=600,
+                   help="validation samples (annotations/valid.csv)")
     p.add_argument("--test", type=int, default=1200, help="test samples (from Fashion-MNIST t10k)")
     p.add_argument("--classes", default=",".join(c[0] for c in CLASSES),
                    help="class codes to use (labels follow Fashion-MNIST's order)")
@@ -135,7 +138,8 @@ def parse_args(argv):
                    help="noise type; babble = other classes' words from the bank")
     g.add_argument("--babble-talkers", type=int, default=3, help="talkers in babble noise")
     g.add_argument("--voices", type=int, default=12,
-                   help=f"voice variants (accent+variant pairs, at most {len(ACCENTS) * len(VARIANTS)})")
+                   help="voice variants (accent+variant pairs, at most "
+                        f"{len(ACCENTS) * len(VARIANTS)})")
     g.add_argument("--speeds", type=int_list, default="130,160,190",
                    help="espeak-ng speeds (words per minute), comma-separated")
     g.add_argument("--pitches", type=int_list, default="30,50,70",
@@ -143,7 +147,8 @@ def parse_args(argv):
     g.add_argument("--clip-seconds", type=float, default=1.5, help="length of every clip")
     g.add_argument("--sample-rate", type=int, default=16000, help="WAV sample rate (Hz)")
     g = p.add_argument_group("images")
-    g.add_argument("--image-size", type=int, default=28, help="side of the JPEG (Fashion-MNIST: 28)")
+    g.add_argument("--image-size", type=int, default=28,
+                   help="side of the JPEG (Fashion-MNIST: 28)")
     g.add_argument("--image-shift", type=int, default=0,
                    help="largest random shift of the item, in 28x28 pixels")
     g.add_argument("--image-downscale", type=float, default=1.0,
@@ -157,11 +162,13 @@ def parse_args(argv):
     g = p.add_argument_group("build")
     g.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)),
                    help="parallel processes (espeak-ng calls, sample rendering)")
-    g.add_argument("--force", action="store_true", help="rebuild even if --out is up to date")
+    g.add_argument("--force", action="store_true",
+                   help="rebuild even if --out holds the same config (the cache)")
     g.add_argument("--debug-clean", action="store_true",
                    help="also write debug/clean/<stem>.wav: the clip without noise")
     g.add_argument("--espeak", default="espeak-ng", help="espeak-ng executable")
-    g.add_argument("--fashion-mnist", default=FASHION_DIR, help="folder of the Fashion-MNIST IDX files")
+    g.add_argument("--fashion-mnist", default=FASHION_DIR,
+                   help="folder of the Fashion-MNIST IDX files")
     args = p.parse_args(argv)
 
     codes = [c.strip().upper() for c in args.classes.split(",") if c.strip()]
@@ -240,7 +247,8 @@ def espeak_output(espeak, args_list):
     try:
         done = subprocess.run([espeak, *args_list], capture_output=True, check=False)
     except FileNotFoundError:
-        fail(f"{espeak} not found: install the Debian package espeak-ng (sudo apt-get install espeak-ng)")
+        fail(f"{espeak} not found: install the Debian package espeak-ng "
+             "(sudo apt-get install espeak-ng)")
     if done.returncode != 0:
         fail(f"{espeak} {' '.join(args_list)} failed ({done.returncode}): "
              f"{done.stderr.decode(errors='replace').strip()}")
@@ -255,8 +263,8 @@ def espeak_voices(espeak, n):
         return {tok for line in listing.decode(errors="replace").splitlines()[1:]
                 for tok in line.split() if "/" in tok}
 
-    accent_files = {f.split("/", 1)[1].lower() for f in files(espeak_output(espeak, ["--voices=en"]))
-                    if f.startswith("gmw/")}
+    english = files(espeak_output(espeak, ["--voices=en"]))
+    accent_files = {f.split("/", 1)[1].lower() for f in english if f.startswith("gmw/")}
     variant_files = {f.split("/", 1)[1] for f in files(espeak_output(espeak, ["--voices=variant"]))
                      if f.startswith("!v/")}
     accents = [a for a in ACCENTS if a in accent_files]
@@ -293,7 +301,8 @@ def parse_espeak_wav(data):
         if chunk == b"fmt ":
             fmt, channels, rate, _, _, bits = struct.unpack("<HHIIHH", data[body:body + 16])
             if fmt != 1 or channels != 1 or bits != 16:
-                fail(f"espeak-ng wrote format {fmt}, {channels} channels, {bits} bits; expected PCM16 mono")
+                fail(f"espeak-ng wrote format {fmt}, {channels} channels, {bits} bits; "
+                     "expected PCM16 mono")
         elif chunk == b"data":
             if rate is None:
                 break
@@ -488,7 +497,8 @@ def render_sample(task):
              write_file(root, f"Image-01-FPS/{stem}/00000.jpg",
                         jpeg_bytes(render_image(image, sample_rng(*key, 2))))]
     if args.debug_clean:
-        files.append(write_file(root, f"debug/clean/{stem}.wav", wav_bytes(clean, args.sample_rate)))
+        files.append(
+            write_file(root, f"debug/clean/{stem}.wav", wav_bytes(clean, args.sample_rate)))
     row = [stem, task["split"], task["class"], task["code"], task["source"], task["image"], *meta]
     return ",".join(str(v) for v in row), files
 
@@ -519,8 +529,8 @@ def plan_samples(args, fashion, keys):
             pool = np.flatnonzero(fashion[source][1] == fashion_label)
             wanted = [labels[s].count(c) for s in splits]
             if sum(wanted) > len(pool):
-                fail(f"class {CLASSES[fashion_label][0]} needs {sum(wanted)} Fashion-MNIST {source} "
-                     f"images for {'+'.join(splits)}; there are {len(pool)}")
+                fail(f"class {CLASSES[fashion_label][0]} needs {sum(wanted)} Fashion-MNIST "
+                     f"{source} images for {'+'.join(splits)}; there are {len(pool)}")
             chosen = rng.permutation(pool)
             start = 0
             for split, n in zip(splits, wanted):
@@ -569,11 +579,14 @@ def resolved_config(args, voices, espeak_version, digests):
 
 
 def read_manifest(out):
+    """The manifest of an earlier build in out, or None."""
     try:
         with open(os.path.join(out, "manifest.json"), encoding="utf-8") as f:
-            return json.load(f)
+            manifest = json.load(f)
     except (OSError, ValueError):
         return None
+    ours = isinstance(manifest, dict) and manifest.get("generator") == GENERATOR
+    return manifest if ours else None
 
 
 def text_bytes(lines, newline):
@@ -590,7 +603,8 @@ def build(args, config, config_hash, voices, root):
                  bank=build_bank(args, keys, voices))
     if args.jobs > 1 and len(tasks) > 1:
         with multiprocessing.get_context("fork").Pool(args.jobs) as pool:
-            results = pool.map(render_sample, tasks, chunksize=max(1, len(tasks) // (8 * args.jobs)))
+            chunk = max(1, len(tasks) // (8 * args.jobs))
+            results = pool.map(render_sample, tasks, chunksize=chunk)
     else:
         results = [render_sample(task) for task in tasks]
 
@@ -601,18 +615,21 @@ def build(args, config, config_hash, voices, root):
         annotations[task["split"]].append(f"{task['stem']},{task['code']}")
 
     for split, _ in SPLITS:
-        hashes.update([write_file(root, f"annotations/{split}.csv", text_bytes(annotations[split], "\r\n"))])
+        hashes.update([write_file(root, f"annotations/{split}.csv",
+                                  text_bytes(annotations[split], "\r\n"))])
     hashes.update([write_file(root, "classes.txt", text_bytes(
         [f"{CLASSES[i][0]},{CLASSES[i][2]}" for i in args.class_indices], "\n"))])
-    hashes.update([write_file(root, "metadata.csv", text_bytes([",".join(METADATA_HEADER)] + rows, "\n"))])
+    hashes.update([write_file(root, "metadata.csv",
+                              text_bytes([",".join(METADATA_HEADER)] + rows, "\n"))])
 
-    counts = {split: {CLASSES[args.class_indices[c]][0]: sum(1 for t in tasks if t["split"] == split and t["class"] == c)
-                      for c in range(len(args.class_indices))} for split, _ in SPLITS}
+    counts = {split: {code: 0 for code in config["classes"]} for split, _ in SPLITS}
+    for task in tasks:
+        counts[task["split"]][task["code"]] += 1
     listing = "".join(f"{hashes[p]}  {p}\n" for p in sorted(hashes))
     lengths = [len(word) / args.sample_rate for word in STATE["bank"]]
     manifest = {
         "name": "maskgrad embedded audio-visual data (Fashion-MNIST + espeak-ng)",
-        "generator": "tools/make_embedded_data.py",
+        "generator": GENERATOR,
         "layout": "CREMA-D (specs/datasets.md 5.3-5.4): annotations/{train,valid,test}.csv, "
                   "AudioWAV/<stem>.wav, Image-01-FPS/<stem>/00000.jpg",
         "stem": "<sample number>_<voice V..>_<class code>_<split TR|VA|TE>",
@@ -621,7 +638,8 @@ def build(args, config, config_hash, voices, root):
                      "word": CLASSES[i][2]} for n, i in enumerate(args.class_indices)],
         "voice_ids": {f"V{i:02d}": v for i, v in enumerate(voices)},
         "counts": counts,
-        "bank": {"entries": len(keys), "word_seconds": [round(min(lengths), 3), round(max(lengths), 3)],
+        "bank": {"entries": len(keys),
+                 "word_seconds": [round(min(lengths), 3), round(max(lengths), 3)],
                  "cropped_words": sum(1 for x in lengths if x > args.clip_seconds)},
         "files": len(hashes), "bytes": None,
         "content_hash": hashlib.sha256(listing.encode()).hexdigest(),
@@ -646,9 +664,9 @@ def main(argv=None):
     if existing and existing.get("config_hash") == config_hash and not args.force:
         print(f"{PROG}: {args.out} is up to date (config {config_hash[:12]}); --force rebuilds")
         return 0
-    if os.path.exists(out) and not existing and not args.force and (
-            not os.path.isdir(out) or os.listdir(out)):
-        fail(f"{args.out} exists and holds no manifest.json of this tool: remove it or pass --force")
+    # Only a folder this tool wrote is ever replaced, --force or not.
+    if os.path.exists(out) and not existing and (not os.path.isdir(out) or os.listdir(out)):
+        fail(f"{args.out} exists and holds no manifest.json of this tool; not replacing it")
 
     parent = os.path.dirname(out)
     os.makedirs(parent, exist_ok=True)

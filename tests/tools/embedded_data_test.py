@@ -217,10 +217,12 @@ class Errors(unittest.TestCase):
         self.assertFalse(os.path.exists(os.path.join(WORK, "never")))
 
     def test_missing_espeak_names_its_package(self):
-        self.check_error(["--espeak", os.path.join(WORK, "no-espeak-ng")], "install the Debian package espeak-ng")
+        self.check_error(["--espeak", os.path.join(WORK, "no-espeak-ng")],
+                         "install the Debian package espeak-ng")
 
     def test_missing_fashion_mnist_names_its_package(self):
-        self.check_error(["--fashion-mnist", os.path.join(WORK, "nowhere")], "dataset-fashion-mnist")
+        self.check_error(["--fashion-mnist", os.path.join(WORK, "nowhere")],
+                         "install the Debian package dataset-fashion-mnist")
 
 
 if __name__ == "__main__":
