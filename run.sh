@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # maskgrad's one entry point.
-#   ./run.sh demo    install what is missing, build (Release), run the main job
+#   ./run.sh demo    install what is missing, build (Release), build the embedded data into
+#                    data/embedded (cached: tools/make_embedded_data.py), run the main job
 #   ./run.sh test    install what is missing, build with tests, run every test through CTest,
 #                    then the file-format readers' tests again in a build with AddressSanitizer
 #                    and UndefinedBehaviorSanitizer (build/sanitize)
@@ -16,6 +17,7 @@ cd "$(dirname "$0")"
 
 BUILD_PACKAGES=(g++ make cmake libopenblas-dev libgtest-dev)
 BENCH_PACKAGES=(python3 python3-torch python3-numpy python3-torchvision)
+DATA_PACKAGES=(python3 python3-numpy python3-pil espeak-ng dataset-fashion-mnist)
 BUILD_DIR=${MG_BUILD_DIR:-build/release}
 JOBS=${MG_JOBS:-$(nproc)}
 
@@ -41,6 +43,14 @@ build() {
   cmake --build "$BUILD_DIR" -j "$JOBS"
 }
 
+# The embedded default data (Fashion-MNIST images and espeak-ng's spoken class names, CREMA-D
+# layout), from Debian packages alone; the builder skips the work when data/embedded already
+# holds the same configuration.
+prepare_data() {
+  install_missing "${DATA_PACKAGES[@]}"
+  /usr/bin/python3 tools/make_embedded_data.py --out data/embedded
+}
+
 # The readers of untrusted files (datasets/), built and tested with ASan and UBSan: corrupt input
 # must give an mg::Error, never a bad read. Only the data library and these tests are built.
 READER_TESTS=(file_bytes npy wav csv python_literal)
@@ -58,9 +68,11 @@ sanitized_readers() {
 case "${1:-}" in
   demo)
     build -DMG_BUILD_TESTS=OFF
+    prepare_data
     "$BUILD_DIR/demo_mlp"
     ;;
   test)
+    install_missing "${DATA_PACKAGES[@]}" # the embedded data builder's test (label `tools`)
     build -DMG_BUILD_TESTS=ON
     ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS" -LE slow
     sanitized_readers
@@ -89,10 +101,10 @@ case "${1:-}" in
     esac
     ;;
   -h | --help | help)
-    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
     ;;
   *)
-    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
     ;;
 esac

@@ -17,13 +17,15 @@ Tensor finish(Tensor tensor, const TensorOptions& options) {
 
 Tensor empty(const Shape& shape, TensorOptions options) {
   for (auto size : shape) MG_CHECK(size >= 0, "empty: negative size in shape ", shape);
+  MG_CHECK(!options.pinned_memory() || options.device().is_cpu(),
+           "empty: pinned memory is CPU memory; got device ", options.device());
   check_device_available(options.device());
   std::size_t nbytes = 0;
   MG_CHECK(!__builtin_mul_overflow(static_cast<std::size_t>(numel(shape)),
                                    element_size(options.dtype()), &nbytes),
            "empty: a ", options.dtype(), " tensor of shape ", shape,
            " needs more bytes than fit in ", "memory");
-  auto storage = std::make_shared<Storage>(nbytes, options.device());
+  auto storage = std::make_shared<Storage>(nbytes, options.device(), options.pinned_memory());
   auto impl = std::make_shared<TensorImpl>(std::move(storage), shape, contiguous_strides(shape), 0,
                                            options.dtype());
   return finish(Tensor(std::move(impl)), options);

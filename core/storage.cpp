@@ -1,9 +1,17 @@
 #include "core/storage.h"
 
+#include "core/cuda/cuda_runtime.h"
+
 namespace mg {
 
-Storage::Storage(std::size_t nbytes, Device device)
-    : nbytes_(nbytes), device_(device), allocator_(&allocator_for(device)) {
+namespace {
+Allocator& allocator_of(Device device, bool pinned) {
+  return pinned ? cuda::pinned_host_allocator() : allocator_for(device);
+}
+}  // namespace
+
+Storage::Storage(std::size_t nbytes, Device device, bool pinned)
+    : nbytes_(nbytes), device_(device), pinned_(pinned), allocator_(&allocator_of(device, pinned)) {
   data_ = allocator_->allocate(nbytes);
 }
 

@@ -27,6 +27,12 @@ TensorOptions TensorOptions::requires_grad(bool requires_grad) const {
   return copy;
 }
 
+TensorOptions TensorOptions::pinned_memory(bool pinned_memory) const {
+  TensorOptions copy = *this;
+  copy.pinned_memory_ = pinned_memory;
+  return copy;
+}
+
 TensorImpl& Tensor::checked() const {
   MG_CHECK(impl_ != nullptr, "use of an undefined tensor");
   return *impl_;

@@ -31,14 +31,19 @@ class TensorOptions {
   DType dtype() const { return dtype_; }
   Device device() const { return device_; }
   bool requires_grad() const { return requires_grad_; }
+  // Page-locked CPU memory, which GPUs read directly (see Storage). Never set by
+  // Tensor::options(): ops on a pinned tensor give ordinary tensors.
+  bool pinned_memory() const { return pinned_memory_; }
   TensorOptions dtype(DType dtype) const;
   TensorOptions device(Device device) const;
   TensorOptions requires_grad(bool requires_grad) const;
+  TensorOptions pinned_memory(bool pinned_memory) const;
 
  private:
   DType dtype_ = kFloat32;
   Device device_ = Device::cpu();
   bool requires_grad_ = false;
+  bool pinned_memory_ = false;
 };
 
 // A cheap, shared handle to a TensorImpl. Copying a Tensor copies the handle, not the data.
@@ -66,6 +71,7 @@ class Tensor {
   Device device() const { return checked().device(); }
   TensorOptions options() const { return TensorOptions(dtype()).device(device()); }
   bool is_contiguous() const { return checked().is_contiguous(); }
+  bool is_pinned() const { return storage()->pinned(); }
   const std::shared_ptr<Storage>& storage() const { return checked().storage(); }
   // The storage's version: bumped by every in-place op on this tensor or any view of it.
   std::uint64_t version() const { return storage()->version(); }

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "core/creation.h"
+#include "core/cuda/cuda_runtime.h"
 #include "core/error.h"
 #include "core/generator.h"
 #include "core/ops_copy.h"
@@ -75,7 +76,7 @@ std::string source_of(const Dataset& dataset, std::int64_t index) {
 }
 
 LoadedBatch load_batch(const Dataset& dataset, const std::vector<std::int64_t>& indices,
-                       bool skip_bad, std::int64_t epoch) {
+                       const DataLoaderOptions& options, std::int64_t epoch) {
   LoadedBatch loaded;
   std::vector<Sample> samples;
   std::vector<std::int64_t> kept;
@@ -85,7 +86,7 @@ LoadedBatch load_batch(const Dataset& dataset, const std::vector<std::int64_t>& 
       samples.push_back(dataset.get(index));
       kept.push_back(index);
     } catch (const Error& e) {
-      if (!skip_bad) {
+      if (!options.skip_bad) {
         loaded.error =
             str("DataLoader: ", sample_name(index, source_of(dataset, index)), ": ", e.what());
         return loaded;
@@ -99,7 +100,7 @@ LoadedBatch load_batch(const Dataset& dataset, const std::vector<std::int64_t>& 
   }
   if (samples.empty()) return loaded;
   try {
-    loaded.batch = default_collate(samples, kept);
+    loaded.batch = default_collate(samples, kept, options.pin_memory && cuda::is_available());
   } catch (...) {
     loaded.error = what_of(std::current_exception());
   }
@@ -124,8 +125,8 @@ class SkipLog {
   std::vector<SkippedSample> skipped_;
 };
 
-Batch default_collate(const std::vector<Sample>& samples,
-                      const std::vector<std::int64_t>& indices) {
+Batch default_collate(const std::vector<Sample>& samples, const std::vector<std::int64_t>& indices,
+                      bool pin_memory) {
   MG_CHECK(!samples.empty(), "DataLoader: cannot collate an empty batch");
   MG_CHECK(samples.size() == indices.size(), "DataLoader: ", samples.size(), " samples but ",
            indices.size(), " indices");
@@ -153,7 +154,7 @@ Batch default_collate(const std::vector<Sample>& samples,
   for (const auto& [input, reference] : first.inputs) {
     Shape shape{batch_size};
     shape.insert(shape.end(), reference.shape().begin(), reference.shape().end());
-    Tensor stacked = empty(shape, reference.options());
+    Tensor stacked = empty(shape, reference.options().pinned_memory(pin_memory));
     for (std::int64_t b = 0; b < batch_size; ++b) {
       native::copy_(native::select(stacked, 0, b),
                     samples[static_cast<std::size_t>(b)].inputs.at(input));
@@ -163,7 +164,8 @@ Batch default_collate(const std::vector<Sample>& samples,
   std::vector<std::int64_t> labels;
   labels.reserve(samples.size());
   for (const Sample& sample : samples) labels.push_back(sample.label);
-  batch.labels = from_vector(labels, {batch_size});
+  batch.labels = empty({batch_size}, TensorOptions(kInt64).pinned_memory(pin_memory));
+  std::copy(labels.begin(), labels.end(), batch.labels.data_ptr<std::int64_t>());
   batch.indices = indices;
   return batch;
 }
@@ -179,7 +181,7 @@ class EpochRun {
         batches_(std::move(batches)),
         window_(static_cast<std::size_t>(options.num_workers) *
                 static_cast<std::size_t>(options.prefetch_factor)),
-        skip_bad_(options.skip_bad),
+        options_(options),
         epoch_(epoch),
         skip_log_(std::move(skip_log)) {
     const int num_workers = options.num_workers;
@@ -212,7 +214,7 @@ class EpochRun {
   LoadedBatch next_loaded() {
     LoadedBatch loaded;
     if (workers_.empty()) {
-      loaded = load_batch(*dataset_, batches_[next_to_yield_], skip_bad_, epoch_);
+      loaded = load_batch(*dataset_, batches_[next_to_yield_], options_, epoch_);
       ++next_to_yield_;
     } else {
       std::unique_lock lock(mutex_);
@@ -245,7 +247,7 @@ class EpochRun {
         if (stopping_ || next_to_claim_ == batches_.size()) return;
         k = next_to_claim_++;
       }
-      LoadedBatch loaded = load_batch(*dataset_, batches_[k], skip_bad_, epoch_);
+      LoadedBatch loaded = load_batch(*dataset_, batches_[k], options_, epoch_);
       {
         std::lock_guard lock(mutex_);
         ready_.emplace(k, std::move(loaded));
@@ -257,7 +259,7 @@ class EpochRun {
   const std::shared_ptr<const Dataset> dataset_;
   const std::vector<std::vector<std::int64_t>> batches_;
   const std::size_t window_;
-  const bool skip_bad_;
+  const DataLoaderOptions options_;
   const std::int64_t epoch_;
   const std::shared_ptr<SkipLog> skip_log_;
 

@@ -18,8 +18,6 @@
 //   generator: set_epoch() picks the epoch (as with DistributedSampler), iterating does not
 //   advance it, and the global generator is never touched.
 // - Workers are threads of this process, not processes: Dataset::get must be thread-safe.
-// - No pin_memory: maskgrad has no allocator for pinned host tensors yet (the CUDA backend pins
-//   only its own internal staging buffer), so batches are ordinary CPU tensors.
 // - No persistent_workers: each iteration starts its workers and stops them when it ends.
 namespace mg::data {
 
@@ -39,6 +37,9 @@ struct DataLoaderOptions {
   // batch_size, and a batch of only bad samples is not yielded at all), and each one is recorded
   // in skipped(). Other exceptions still end the iteration.
   bool skip_bad = false;
+  // Collates batches into pinned (page-locked) memory, so that copying them to a GPU needs no
+  // staging and does not make the host wait. Ignored, as in PyTorch, when no GPU is present.
+  bool pin_memory = false;
 };
 
 // A sample left out by skip_bad: which one, in which epoch, and why.
@@ -57,11 +58,12 @@ struct Batch {
   std::vector<std::int64_t> indices;
 };
 
-// Stacks `samples` (those at data set `indices`) into one Batch (torch's default_collate). All
-// samples must have the same input names and, per name, the same shape, dtype and device;
-// otherwise throws mg::Error naming the two disagreeing samples (index and source) and their
-// tensors.
-Batch default_collate(const std::vector<Sample>& samples, const std::vector<std::int64_t>& indices);
+// Stacks `samples` (those at data set `indices`) into one Batch (torch's default_collate), in
+// pinned memory when `pin_memory` (which needs a GPU). All samples must have the same input names
+// and, per name, the same shape, dtype and device; otherwise throws mg::Error naming the two
+// disagreeing samples (index and source) and their tensors.
+Batch default_collate(const std::vector<Sample>& samples, const std::vector<std::int64_t>& indices,
+                      bool pin_memory = false);
 
 class SkipLog;
 

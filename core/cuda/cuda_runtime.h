@@ -28,6 +28,8 @@ std::string device_name(int index = 0);
 // The allocator and the kernels of GPU `index`; throw mg::Error when unavailable.
 Allocator& allocator(int index);
 Backend& backend();
+// Page-locked host memory (torch's pinned memory), cached; throws mg::Error without a GPU.
+Allocator& pinned_host_allocator();
 
 // Waits until all work maskgrad queued on GPU `index` has finished.
 void synchronize(int index = 0);

@@ -16,6 +16,7 @@
 #include "core/cuda/context.cuh"
 #include "core/cuda/cuda_backend.cuh"
 #include "core/cuda/launch.cuh"
+#include "core/cuda/pinned_allocator.cuh"
 #include "core/error.h"
 
 namespace mg::cuda {
@@ -192,8 +193,17 @@ void copy_to_gpu(const Tensor& src, const Tensor& out) {
     backend_for(Device::cpu()).copy(src, host);
   }
   Tensor target = out.is_contiguous() ? out : empty(out.shape(), out.options());
-  staging(out.device().index)
-      .transfer(out.device().index, target.raw_data(), host.raw_data(), nbytes_of(out), true);
+  const int device = out.device().index;
+  if (host.is_pinned()) {
+    // The DMA engine reads page-locked memory in place, and the host need not wait: the pinned
+    // allocator keeps the block from reuse until the upload has finished.
+    MG_CUDA_CHECK(cudaMemcpyAsync(target.raw_data(), host.raw_data(), nbytes_of(out),
+                                  cudaMemcpyHostToDevice, stream(device)),
+                  "copy to GPU");
+    record_pinned_use(host.storage()->data(), device);
+  } else {
+    staging(device).transfer(device, target.raw_data(), host.raw_data(), nbytes_of(out), true);
+  }
   if (!out.is_contiguous()) copy_on_device(target, out);
 }
 
@@ -206,9 +216,16 @@ void copy_to_cpu(const Tensor& src, const Tensor& out) {
     copy_on_device(src, device_side);
   }
   Tensor target = out.is_contiguous() ? out : empty(out.shape(), out.options());
-  staging(src.device().index)
-      .transfer(src.device().index, target.raw_data(), device_side.raw_data(), nbytes_of(out),
-                false);
+  const int device = src.device().index;
+  if (target.is_pinned()) {
+    MG_CUDA_CHECK(cudaMemcpyAsync(target.raw_data(), device_side.raw_data(), nbytes_of(out),
+                                  cudaMemcpyDeviceToHost, stream(device)),
+                  "copy to CPU");
+    MG_CUDA_CHECK(cudaStreamSynchronize(stream(device)), "copy to CPU");
+  } else {
+    staging(device).transfer(device, target.raw_data(), device_side.raw_data(), nbytes_of(out),
+                             false);
+  }
   if (!out.is_contiguous()) backend_for(Device::cpu()).copy(target, out);
 }
 

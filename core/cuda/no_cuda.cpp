@@ -26,6 +26,9 @@ Allocator& allocator(int) {
 Backend& backend() {
   not_built("CUDA backend");
 }
+Allocator& pinned_host_allocator() {
+  not_built("pinned memory");
+}
 void synchronize(int) {
   not_built("cuda::synchronize");
 }

@@ -18,5 +18,24 @@ TEST(CudaDevice, CreatesTensorsOrSaysWhyNot) {
   }
 }
 
+// Pinned memory is page-locked by the CUDA driver, so it needs a GPU; an ordinary tensor is never
+// pinned, nor are the results of ops on a pinned one.
+TEST(CudaDevice, PinnedMemoryNeedsAGpu) {
+  EXPECT_FALSE(zeros({2}).is_pinned());
+  const TensorOptions pinned = TensorOptions(kFloat32).pinned_memory(true);
+  EXPECT_TRUE(pinned.pinned_memory());
+  EXPECT_MG_ERROR(empty({2}, pinned.device(Device::cuda(0))), "pinned memory is CPU memory",
+                  "cuda:0");
+  if (!cuda::is_available()) {
+    EXPECT_MG_ERROR(empty({2}, pinned), "pinned memory",
+                    cuda::is_built() ? "no GPU is present" : "built without CUDA");
+  } else {
+    const Tensor x = full({2, 3}, 1.5, pinned);
+    EXPECT_TRUE(x.is_pinned());
+    EXPECT_EQ(x.to_vector<float>(), std::vector<float>(6, 1.5f));
+    EXPECT_FALSE(x.options().pinned_memory());
+  }
+}
+
 }  // namespace
 }  // namespace mg

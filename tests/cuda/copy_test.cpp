@@ -146,5 +146,38 @@ TEST(CudaCopy, EmptyTensorsCopy) {
   EXPECT_EQ(native::to(gpu, Device::cpu()).numel(), 0);
 }
 
+// Uploads from pinned memory are asynchronous: the results must still be right when the host
+// frees (or reuses) the pinned block at once, and downloads into pinned memory are complete on
+// return. Many rounds, so that freed blocks come back from the cache while uploads are queued.
+TEST(CudaCopy, PinnedUploadsAndDownloads) {
+  MG_REQUIRE_GPU();
+  const TensorOptions pinned = TensorOptions(kFloat32).pinned_memory(true);
+  std::vector<Tensor> uploaded;
+  for (int round = 0; round < 32; ++round) {
+    Tensor host = full({256, 1024}, static_cast<double>(round), pinned);
+    ASSERT_TRUE(host.is_pinned());
+    uploaded.push_back(native::to(host, Device::cuda()));
+    host = Tensor();  // the block goes back to the cache with its upload possibly still queued
+    Tensor overwrite = full({256, 1024}, -1.0, pinned);  // may get a block back from the cache
+  }
+  for (int round = 0; round < 32; ++round) {
+    Tensor back = empty({256, 1024}, pinned);
+    native::copy_(back, uploaded[static_cast<std::size_t>(round)]);
+    const std::vector<float> values = back.to_vector<float>();
+    EXPECT_TRUE(std::all_of(values.begin(), values.end(),
+                            [&](float v) { return v == static_cast<float>(round); }))
+        << "round " << round;
+  }
+}
+
+TEST(CudaCopy, PinnedSourceOfAnotherDtypeOrLayoutIsConvertedFirst) {
+  MG_REQUIRE_GPU();
+  Tensor host = empty({4, 3}, TensorOptions(kFloat64).pinned_memory(true));
+  native::copy_(host, reshape(arange(12.0, kFloat64), {4, 3}));
+  const Tensor transposed = transpose(host, 0, 1);
+  expect_matches_cpu(native::to(native::to(transposed, Device::cuda()), kFloat32),
+                     native::to(transposed, kFloat32), 0, "transposed pinned source");
+}
+
 }  // namespace
 }  // namespace mg

@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "core/cuda/cuda_runtime.h"
 #include "test_util.h"
 
 namespace mg::data {
@@ -329,6 +330,21 @@ TEST(DataLoader, SkipBadStillStopsAtErrorsThatAreNotBadData) {
   EXPECT_EQ(loader.skipped_summary(), "DataLoader: skipped 0 bad samples");
   EXPECT_EQ(sizes_of(collect(loader)), (std::vector<std::int64_t>{2, 2, 1, 2, 2, 2}));
   EXPECT_EQ(loader.skipped().size(), 1u);
+}
+
+// Pinned memory needs a GPU; without one pin_memory is ignored, as in PyTorch (tests/cuda has
+// the case with a GPU).
+TEST(DataLoader, PinMemoryWithoutAGpuGivesOrdinaryBatches) {
+  if (cuda::is_available()) GTEST_SKIP() << "a GPU is present: tests/cuda/data_loader_test.cpp";
+  DataLoaderOptions options;
+  options.batch_size = 4;
+  options.pin_memory = true;
+  const std::vector<Batch> batches = collect(DataLoader(rows(10), options));
+  EXPECT_EQ(sizes_of(batches), (std::vector<std::int64_t>{4, 4, 2}));
+  for (const Batch& batch : batches) {
+    EXPECT_FALSE(batch.inputs.at("x").is_pinned());
+    expect_rows_of_indices(batch);
+  }
 }
 
 TEST(DataLoader, EarlyBreakStopsWorkersBlockedOnAFullQueue) {
