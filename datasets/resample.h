@@ -22,8 +22,16 @@
 // - Why this rather than soxr's own design (a multi-stage, FFT-convolved filter): one direct
 //   polyphase stage is short code, is exact at every phase (no interpolation between table
 //   entries), and for the speech-rate ratios of the benchmarks costs ~176 multiply-adds per
-//   output; its result matches soxr_hq to about -110 dB on content below 0.9 of the lower Nyquist
-//   frequency (tests/datasets/resample_test.cpp measures it).
+//   output (0.40 ms for 1.5 s at 16 kHz → 22.05 kHz on one core, soxr via librosa 0.44 ms).
+// - Accuracy (tests/datasets/resample_test.cpp): within -110 dB (RMS) of an ideal resampler for
+//   sines up to 0.9 of the lower Nyquist frequency. Against librosa 0.10.2's soxr_hq on
+//   band-limited signals (< 0.85 of it), away from the ends: -87.6 dB for 16 → 22.05 kHz,
+//   -74.8 dB for 22.05 → 16 kHz, -131 dB for 44.1 → 22.05 kHz; -40.6 dB on white noise, whose
+//   transition-band content the two filters treat slightly differently. Most of the difference
+//   on band-limited content is soxr's own passband roll-off (designed to stay within 0.01 dB:
+//   -0.001 dB at 0.8, -0.007 dB at 0.9 of the Nyquist frequency for non-integer ratios), which
+//   this flat filter does not copy. Near the end of a signal that stops abruptly the two ring
+//   differently (about -70 dB over a whole clip).
 // - Tables are built once per (from, to) and shared between threads (DataLoader workers).
 //
 // Output length follows librosa: ceil(n·(to/from)) computed in float64 as numpy does; samples
