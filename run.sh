@@ -15,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-BUILD_PACKAGES=(g++ make cmake libopenblas-dev libgtest-dev)
+BUILD_PACKAGES=(g++ make cmake libopenblas-dev libgtest-dev libstb-dev)
 BENCH_PACKAGES=(python3 python3-torch python3-numpy python3-torchvision)
 DATA_PACKAGES=(python3 python3-numpy python3-pil espeak-ng dataset-fashion-mnist)
 BUILD_DIR=${MG_BUILD_DIR:-build/release}
@@ -53,7 +53,7 @@ prepare_data() {
 
 # The readers of untrusted files (datasets/), built and tested with ASan and UBSan: corrupt input
 # must give an mg::Error, never a bad read. Only the data library and these tests are built.
-READER_TESTS=(file_bytes npy wav csv python_literal)
+READER_TESTS=(file_bytes npy wav csv python_literal fft stft spectrogram resample pickle image avi)
 sanitized_readers() {
   local dir=${MG_SANITIZE_BUILD_DIR:-build/sanitize} targets=()
   for name in "${READER_TESTS[@]}"; do targets+=("test_datasets_${name}_test"); done

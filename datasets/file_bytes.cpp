@@ -1,5 +1,8 @@
 #include "datasets/file_bytes.h"
 
+#include <unistd.h>
+
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -25,6 +28,33 @@ std::vector<std::uint8_t> read_file_bytes(const std::string& path) {
   MG_CHECK(in.good() || (size == 0 && !in.bad()), path, ": read failed after ", in.gcount(), " of ",
            size, " bytes");
   return bytes;
+}
+
+void write_file_bytes(const std::string& path, std::span<const std::uint8_t> bytes) {
+  // Unique among the processes and threads that may write the same target at once.
+  static std::atomic<std::uint64_t> counter{0};
+  const std::string temporary =
+      path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+  std::error_code ignored;
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    MG_CHECK(out.good(), path, ": cannot create ", temporary, " (", std::strerror(errno), ")");
+    out.write(reinterpret_cast<const char*>(bytes.data()),
+              static_cast<std::streamsize>(bytes.size()));
+    out.close();
+    if (!out.good()) {
+      const std::string reason = std::strerror(errno);
+      std::filesystem::remove(temporary, ignored);
+      throw Error(
+          str(path, ": writing ", bytes.size(), " bytes to ", temporary, " failed (", reason, ")"));
+    }
+  }
+  std::error_code error;
+  std::filesystem::rename(temporary, path, error);
+  if (error) {
+    std::filesystem::remove(temporary, ignored);
+    throw Error(str(path, ": cannot rename ", temporary, " to it (", error.message(), ")"));
+  }
 }
 
 }  // namespace mg::data

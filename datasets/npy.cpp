@@ -2,28 +2,20 @@
 
 #include <algorithm>
 #include <bit>
-#include <cstring>
 #include <fstream>
 #include <optional>
 #include <string_view>
 
 #include "core/creation.h"
 #include "core/error.h"
-#include "core/float16.h"
 #include "core/ops_copy.h"
 #include "datasets/file_bytes.h"
+#include "datasets/numpy_dtype.h"
 
 namespace mg::data {
 namespace {
 
 constexpr std::string_view kMagic = "\x93NUMPY";
-
-// A descr the reader understands: its kind ('f', 'i', 'u', 'b'), item size and byte order.
-struct ElementType {
-  char kind;
-  std::size_t itemsize;
-  bool big_endian;
-};
 
 struct Header {
   std::string descr;
@@ -170,89 +162,6 @@ class HeaderParser {
   std::size_t at_ = 0;
 };
 
-ElementType element_type(const std::string& descr, const std::string& source) {
-  const auto unsupported = [&](const std::string& why) {
-    return Error(str(source, ": unsupported npy dtype '", descr, "': ", why,
-                     " (supported: f2 f4 f8 u1 b1 i1 i2 i4 i8, byte order '<', '|' or '>')"));
-  };
-  if (descr.size() != 3) throw unsupported("not a simple numeric dtype");
-  const char order = descr[0], kind = descr[1], size = descr[2];
-  if (order == '=') throw unsupported("native byte order depends on the writing machine");
-  if (order != '<' && order != '>' && order != '|') throw unsupported("unknown byte order");
-  const std::string code = descr.substr(1);
-  static constexpr std::string_view kKnown[] = {"f2", "f4", "f8", "u1", "b1",
-                                                "i1", "i2", "i4", "i8"};
-  if (std::find(std::begin(kKnown), std::end(kKnown), code) == std::end(kKnown)) {
-    throw unsupported("unknown type code");
-  }
-  return {kind, static_cast<std::size_t>(size - '0'), order == '>'};
-}
-
-DType loaded_dtype(const ElementType& type) {
-  switch (type.kind) {
-    case 'f':
-      return type.itemsize == 8 ? kFloat64 : kFloat32;
-    case 'u':
-      return kUInt8;
-    case 'b':
-      return kBool;
-    default:
-      return kInt64;
-  }
-}
-
-// Element i of the payload as the unsigned integer of its bytes, in the machine's order.
-template <typename Bits>
-Bits element_bits(const std::uint8_t* data, std::int64_t i, bool big_endian) {
-  std::uint8_t raw[sizeof(Bits)];
-  std::memcpy(raw, data + i * sizeof(Bits), sizeof(Bits));
-  if (big_endian != (std::endian::native == std::endian::big))
-    std::reverse(raw, raw + sizeof(Bits));
-  return std::bit_cast<Bits>(raw);
-}
-
-template <typename Stored, typename Loaded>
-void decode(const std::uint8_t* data, const ElementType& type, const Tensor& out) {
-  using Bits = std::conditional_t<
-      sizeof(Stored) == 1, std::uint8_t,
-      std::conditional_t<sizeof(Stored) == 2, std::uint16_t,
-                         std::conditional_t<sizeof(Stored) == 4, std::uint32_t, std::uint64_t>>>;
-  auto* values = out.data_ptr<Loaded>();
-  for (std::int64_t i = 0; i < out.numel(); ++i) {
-    const Bits bits = element_bits<Bits>(data, i, type.big_endian);
-    if constexpr (std::is_same_v<Stored, std::uint16_t> && std::is_same_v<Loaded, float>) {
-      values[i] = half_to_float(bits);  // f2
-    } else {
-      values[i] = static_cast<Loaded>(std::bit_cast<Stored>(bits));
-    }
-  }
-}
-
-void decode_payload(const std::uint8_t* data, const ElementType& type, const Tensor& out,
-                    const std::string& source) {
-  switch (type.kind) {
-    case 'f':
-      if (type.itemsize == 2) return decode<std::uint16_t, float>(data, type, out);
-      if (type.itemsize == 4) return decode<float, float>(data, type, out);
-      return decode<double, double>(data, type, out);
-    case 'u':
-      if (out.numel() > 0) std::memcpy(out.raw_data(), data, out.numel());
-      return;
-    case 'b': {
-      const auto* bad = std::find_if(data, data + out.numel(), [](auto b) { return b > 1; });
-      MG_CHECK(bad == data + out.numel(), source, ": npy bool element ", bad - data, " is ",
-               int(*bad), ", not 0 or 1");
-      if (out.numel() > 0) std::memcpy(out.raw_data(), data, out.numel());
-      return;
-    }
-    default:
-      if (type.itemsize == 1) return decode<std::int8_t, std::int64_t>(data, type, out);
-      if (type.itemsize == 2) return decode<std::int16_t, std::int64_t>(data, type, out);
-      if (type.itemsize == 4) return decode<std::int32_t, std::int64_t>(data, type, out);
-      return decode<std::int64_t, std::int64_t>(data, type, out);
-  }
-}
-
 std::uint32_t little_endian(std::span<const std::uint8_t> bytes) {
   std::uint32_t value = 0;
   for (std::size_t i = bytes.size(); i-- > 0;) value = value << 8 | bytes[i];
@@ -280,31 +189,18 @@ Tensor parse_npy(std::span<const std::uint8_t> bytes, const std::string& source_
   const std::string_view text(reinterpret_cast<const char*>(bytes.data() + header_start),
                               header_len);
   const Header header = HeaderParser(text, source).parse();
-  const ElementType type = element_type(header.descr, source);
+  const NumpyElementType type = parse_numpy_descr(header.descr, source, "npy");
   MG_CHECK(!header.fortran_order, source,
            ": npy array in Fortran order (fortran_order: True) is not supported; save it in C "
            "order");
 
   const std::span<const std::uint8_t> payload = bytes.subspan(header_start + header_len);
-  // Computed so that no product overflows (even for empty arrays, whose strides multiply the
-  // other dimensions).
-  std::int64_t nonzero_product = 1;
-  bool overflow = false;
-  for (std::int64_t dim : header.shape) {
-    if (dim != 0)
-      overflow = overflow || __builtin_mul_overflow(nonzero_product, dim, &nonzero_product);
-  }
-  const bool empty_array =
-      std::find(header.shape.begin(), header.shape.end(), 0) != header.shape.end();
-  std::uint64_t needed = 0;
-  if (!empty_array)
-    overflow = overflow || __builtin_mul_overflow(static_cast<std::uint64_t>(nonzero_product),
-                                                  type.itemsize, &needed);
-  MG_CHECK(!overflow && needed == payload.size(), source, ": npy shape ", header.shape, " of ",
-           header.descr, " needs ", overflow ? std::string("more") : std::to_string(needed),
+  const std::optional<std::uint64_t> needed = numpy_payload_size(header.shape, type.itemsize);
+  MG_CHECK(needed == payload.size(), source, ": npy shape ", header.shape, " of ", header.descr,
+           " needs ", needed ? std::to_string(*needed) : std::string("more"),
            " bytes of data but the file holds ", payload.size());
-  Tensor out = empty(header.shape, loaded_dtype(type));
-  decode_payload(payload.data(), type, out, source);
+  Tensor out = empty(header.shape, type.loaded_dtype());
+  decode_numpy_elements(payload.data(), type, out, source, "npy");
   return out;
 }
 

@@ -12,12 +12,10 @@
 // {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), } padded with spaces and ending in a
 // newline, then the raw elements.
 //
-// dtypes read, and the maskgrad dtype each becomes (maskgrad has no float16, int16 or int32):
-//   f2 -> float32 (exact), f4 -> float32, f8 -> float64,
-//   u1 -> uint8, b1 -> bool (bytes other than 0 and 1 are rejected),
-//   i1, i2, i4, i8 -> int64.
-// Byte order '<' or '|' as numpy writes them on every common machine, and '>' (byte-swapped on
-// reading, as numpy itself does); '=' is rejected because it depends on the writer's machine.
+// dtypes read, and the maskgrad dtype each becomes: see numpy_dtype.h (f2/f4 -> float32,
+// f8 -> float64, u1 -> uint8, b1 -> bool, i1..i8 -> int64). Byte order '<' or '|' as numpy writes
+// them on every common machine, and '>' (byte-swapped on reading, as numpy itself does); '=' is
+// rejected because it depends on the writer's machine.
 // C order only: fortran_order True is an error, as are object and structured dtypes.
 namespace mg::data {
 

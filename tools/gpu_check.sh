@@ -15,7 +15,8 @@
 #   tools/gpu_check.sh                 run the check
 #   tools/gpu_check.sh --prepare-deps  (on a Debian machine with the build packages) copy what a
 #                                      machine without a package manager may lack into .devdeps/
-#                                      (OpenBLAS and its runtime, cblas.h, GoogleTest sources);
+#                                      (OpenBLAS and its runtime, cblas.h, GoogleTest sources,
+#                                      the stb_image headers);
 #                                      the check uses it only for what the system lacks
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +33,8 @@ if [ "${1:-}" = "--prepare-deps" ]; then
   done
   cp /usr/include/x86_64-linux-gnu/openblas-pthread/*.h "$DEPS/include/"
   cp -r /usr/src/googletest "$DEPS/googletest"
+  mkdir -p "$DEPS/include/stb"
+  cp /usr/include/stb/stb_image.h /usr/include/stb/stb_image_write.h "$DEPS/include/stb/"
   grep -qx "/$DEPS/" .git/info/exclude 2>/dev/null || echo "/$DEPS/" >>.git/info/exclude
   du -sh "$DEPS"
   exit 0
@@ -84,6 +87,7 @@ if [ -d "$DEPS" ]; then
       export LD_LIBRARY_PATH="$PWD/$DEPS/lib:${LD_LIBRARY_PATH:-}"; }
   [ -d /usr/src/googletest ] || [ -f /usr/lib/x86_64-linux-gnu/libgtest.a ] ||
     configure+=("-DMG_GTEST_SOURCE_DIR=$PWD/$DEPS/googletest")
+  [ -f /usr/include/stb/stb_image.h ] || configure+=("-DMG_STB_INCLUDE_DIR=$PWD/$DEPS/include")
 fi
 
 phase "configure and build (${configure[*]})"

@@ -38,6 +38,26 @@ std::vector<int> int_dims(const Shape& shape, const char* op) {
   return dims;
 }
 
+// A cuDNN descriptor, destroyed with its owner: also when the owner's constructor throws after
+// creating it.
+template <typename Descriptor, cudnnStatus_t (*destroy)(Descriptor)>
+class OwnedDescriptor {
+ public:
+  OwnedDescriptor() = default;
+  ~OwnedDescriptor() {
+    // Destruction cannot fail on a descriptor that was created; nothing to report.
+    if (descriptor_ != nullptr) destroy(descriptor_);
+  }
+  OwnedDescriptor(const OwnedDescriptor&) = delete;
+  OwnedDescriptor& operator=(const OwnedDescriptor&) = delete;
+
+  Descriptor* address() { return &descriptor_; }
+  Descriptor get() const { return descriptor_; }
+
+ private:
+  Descriptor descriptor_ = nullptr;
+};
+
 // The descriptors of one convolution problem; destroyed with it.
 class ConvDescriptors {
  public:
@@ -46,43 +66,34 @@ class ConvDescriptors {
                   const char* op)
       : op_(op) {
     const cudnnDataType_t type = x.dtype() == kFloat32 ? CUDNN_DATA_FLOAT : CUDNN_DATA_DOUBLE;
-    MG_CUDA_CHECK(cudnnCreateTensorDescriptor(&x_), op);
-    MG_CUDA_CHECK(cudnnCreateTensorDescriptor(&y_), op);
-    MG_CUDA_CHECK(cudnnCreateFilterDescriptor(&w_), op);
-    MG_CUDA_CHECK(cudnnCreateConvolutionDescriptor(&conv_), op);
-    set_tensor(x_, x, type);
-    set_tensor(y_, y, type);
+    MG_CUDA_CHECK(cudnnCreateTensorDescriptor(x_.address()), op);
+    MG_CUDA_CHECK(cudnnCreateTensorDescriptor(y_.address()), op);
+    MG_CUDA_CHECK(cudnnCreateFilterDescriptor(w_.address()), op);
+    MG_CUDA_CHECK(cudnnCreateConvolutionDescriptor(conv_.address()), op);
+    set_tensor(x_.get(), x, type);
+    set_tensor(y_.get(), y, type);
     const std::vector<int> kernel = int_dims(weight.shape(), op);
-    MG_CUDA_CHECK(cudnnSetFilterNdDescriptor(w_, type, CUDNN_TENSOR_NCHW,
+    MG_CUDA_CHECK(cudnnSetFilterNdDescriptor(w_.get(), type, CUDNN_TENSOR_NCHW,
                                              static_cast<int>(kernel.size()), kernel.data()),
                   op);
     const std::vector<int> padding = int_dims(params.padding, op);
     const std::vector<int> stride = int_dims(params.stride, op);
     const std::vector<int> dilation = int_dims(params.dilation, op);
-    MG_CUDA_CHECK(cudnnSetConvolutionNdDescriptor(conv_, static_cast<int>(padding.size()),
+    MG_CUDA_CHECK(cudnnSetConvolutionNdDescriptor(conv_.get(), static_cast<int>(padding.size()),
                                                   padding.data(), stride.data(), dilation.data(),
                                                   CUDNN_CROSS_CORRELATION, type),
                   op);
-    MG_CUDA_CHECK(cudnnSetConvolutionGroupCount(conv_, as_int(params.groups, op)), op);
+    MG_CUDA_CHECK(cudnnSetConvolutionGroupCount(conv_.get(), as_int(params.groups, op)), op);
   }
-  ~ConvDescriptors() {
-    // Destruction cannot fail on descriptors that were created; nothing to report.
-    if (conv_ != nullptr) cudnnDestroyConvolutionDescriptor(conv_);
-    if (w_ != nullptr) cudnnDestroyFilterDescriptor(w_);
-    if (y_ != nullptr) cudnnDestroyTensorDescriptor(y_);
-    if (x_ != nullptr) cudnnDestroyTensorDescriptor(x_);
-  }
-  ConvDescriptors(const ConvDescriptors&) = delete;
-  ConvDescriptors& operator=(const ConvDescriptors&) = delete;
 
   void set_math(cudnnMathType_t math) const {
-    MG_CUDA_CHECK(cudnnSetConvolutionMathType(conv_, math), op_);
+    MG_CUDA_CHECK(cudnnSetConvolutionMathType(conv_.get(), math), op_);
   }
 
-  cudnnTensorDescriptor_t x() const { return x_; }
-  cudnnTensorDescriptor_t y() const { return y_; }
-  cudnnFilterDescriptor_t w() const { return w_; }
-  cudnnConvolutionDescriptor_t conv() const { return conv_; }
+  cudnnTensorDescriptor_t x() const { return x_.get(); }
+  cudnnTensorDescriptor_t y() const { return y_.get(); }
+  cudnnFilterDescriptor_t w() const { return w_.get(); }
+  cudnnConvolutionDescriptor_t conv() const { return conv_.get(); }
 
  private:
   void set_tensor(cudnnTensorDescriptor_t desc, const Tensor& t, cudnnDataType_t type) const {
@@ -99,9 +110,9 @@ class ConvDescriptors {
   }
 
   const char* op_;
-  cudnnTensorDescriptor_t x_ = nullptr, y_ = nullptr;
-  cudnnFilterDescriptor_t w_ = nullptr;
-  cudnnConvolutionDescriptor_t conv_ = nullptr;
+  OwnedDescriptor<cudnnTensorDescriptor_t, cudnnDestroyTensorDescriptor> x_, y_;
+  OwnedDescriptor<cudnnFilterDescriptor_t, cudnnDestroyFilterDescriptor> w_;
+  OwnedDescriptor<cudnnConvolutionDescriptor_t, cudnnDestroyConvolutionDescriptor> conv_;
 };
 
 // Float32 convolutions stay off TF32 tensor cores unless cuda::allow_tf32(): cuDNN's default

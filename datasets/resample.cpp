@@ -1,0 +1,160 @@
+#include "datasets/resample.h"
+
+#include <cmath>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <numbers>
+#include <numeric>
+#include <utility>
+
+#include "core/error.h"
+
+namespace mg::data {
+namespace {
+
+// Fractions of the lower of the two Nyquist frequencies (see resample.h).
+constexpr double kCutoff = 0.955;
+constexpr double kTransition = 0.09;
+constexpr double kAttenuationDb = 120;
+constexpr std::int64_t kMaxCoefficients = std::int64_t{1} << 22;
+
+struct PolyphaseFilter {
+  std::int64_t up = 1, down = 1;  // to / from in lowest terms
+  std::int64_t half = 0;          // K: output q + r/up reads inputs q - K + 1 .. q + K
+  std::vector<float> taps;        // up rows of 2K, row r for phase r
+};
+
+double bessel_i0(double x) {
+  double sum = 1, term = 1;
+  for (int k = 1; term > 1e-17 * sum; ++k) {
+    const double factor = x / (2.0 * k);
+    term *= factor * factor;
+    sum += term;
+  }
+  return sum;
+}
+
+double sinc(double x) {
+  return x == 0 ? 1.0 : std::sin(std::numbers::pi * x) / (std::numbers::pi * x);
+}
+
+std::unique_ptr<const PolyphaseFilter> design(std::int64_t from, std::int64_t to) {
+  auto filter = std::make_unique<PolyphaseFilter>();
+  const std::int64_t divisor = std::gcd(from, to);
+  filter->up = to / divisor;
+  filter->down = from / divisor;
+  // Frequencies in cycles per input sample.
+  const double lower_nyquist =
+      0.5 * std::min(1.0, static_cast<double>(to) / static_cast<double>(from));
+  const double cutoff = kCutoff * lower_nyquist;
+  const double transition = kTransition * lower_nyquist;
+  const double span = (kAttenuationDb - 7.95) / (2.285 * 2 * std::numbers::pi * transition);
+  const double half = 4 * std::ceil(span / 8);  // 2K a multiple of 8
+  MG_CHECK(static_cast<double>(filter->up) * 2 * half <= static_cast<double>(kMaxCoefficients),
+           "resample: rates ", from, " -> ", to, " Hz are not supported: their ratio ", filter->up,
+           "/", filter->down, " needs ", filter->up, " filter phases of ", 2 * half,
+           " taps, more than ", kMaxCoefficients, " coefficients");
+  filter->half = static_cast<std::int64_t>(half);
+  const std::int64_t width = 2 * filter->half;
+  const double beta = 0.1102 * (kAttenuationDb - 8.7);
+  const double window_scale = 1 / bessel_i0(beta);
+  filter->taps.resize(filter->up * width);
+  std::vector<double> row(width);
+  for (std::int64_t r = 0; r < filter->up; ++r) {
+    double sum = 0;
+    for (std::int64_t k = 0; k < width; ++k) {
+      // Distance in input samples from the output instant q + r/up to input q - K + 1 + k.
+      const double distance =
+          static_cast<double>(r) / static_cast<double>(filter->up) + half - 1 - k;
+      const double u = distance / half;
+      const double window = u * u < 1 ? bessel_i0(beta * std::sqrt(1 - u * u)) * window_scale : 0;
+      row[k] = 2 * cutoff * sinc(2 * cutoff * distance) * window;
+      sum += row[k];
+    }
+    for (std::int64_t k = 0; k < width; ++k)
+      filter->taps[r * width + k] = static_cast<float>(row[k] / sum);
+  }
+  return filter;
+}
+
+const PolyphaseFilter& cached_filter(std::int64_t from, std::int64_t to) {
+  static std::mutex mutex;
+  static std::map<std::pair<std::int64_t, std::int64_t>, std::unique_ptr<const PolyphaseFilter>>
+      filters;
+  const std::lock_guard lock(mutex);
+  auto found = filters.find({from, to});
+  if (found == filters.end()) found = filters.emplace(std::pair{from, to}, design(from, to)).first;
+  return *found->second;
+}
+
+}  // namespace
+
+std::int64_t resampled_length(std::int64_t n, std::int64_t from_rate, std::int64_t to_rate) {
+  MG_CHECK(from_rate > 0 && to_rate > 0, "resample: sample rates must be positive, got ", from_rate,
+           " -> ", to_rate, " Hz");
+  if (from_rate == to_rate) return n;
+  const double ratio = static_cast<double>(to_rate) / static_cast<double>(from_rate);
+  return static_cast<std::int64_t>(std::ceil(static_cast<double>(n) * ratio));
+}
+
+std::vector<float> resample(std::span<const float> samples, std::int64_t from_rate,
+                            std::int64_t to_rate) {
+  const auto n = static_cast<std::int64_t>(samples.size());
+  const std::int64_t length = resampled_length(n, from_rate, to_rate);
+  if (from_rate == to_rate) return {samples.begin(), samples.end()};
+  if (n == 0) return {};
+  const PolyphaseFilter& filter = cached_filter(from_rate, to_rate);
+  // soxr's own output length; librosa pads the rest with zeros.
+  const double io_ratio = static_cast<double>(from_rate) / static_cast<double>(to_rate);
+  const std::int64_t computed =
+      std::min(length, static_cast<std::int64_t>(static_cast<double>(n) / io_ratio + 0.5));
+
+  const std::int64_t half = filter.half, width = 2 * half;
+  const std::int64_t last_q = computed > 0 ? (computed - 1) * filter.down / filter.up : 0;
+  // K zeros before the signal and enough after it that every output reads inside the buffer.
+  std::vector<float> padded(std::max(n, last_q + 1) + width, 0.0f);
+  std::copy(samples.begin(), samples.end(), padded.begin() + half);
+
+  std::vector<float> out(length, 0.0f);
+  const std::int64_t step_q = filter.down / filter.up, step_r = filter.down % filter.up;
+  std::int64_t q = 0, r = 0;
+  // Where output j reads: its inputs q - K + 1 .. q + K and its phase's taps.
+  auto next = [&](const float*& x, const float*& h) {
+    x = padded.data() + q + 1;
+    h = filter.taps.data() + r * width;
+    q += step_q;
+    r += step_r;
+    if (r >= filter.up) r -= filter.up, ++q;
+  };
+  // Four outputs at a time: four independent accumulators keep the fused multiply-adds from
+  // waiting on each other (one alone is bound by their latency, not by their throughput).
+  std::int64_t j = 0;
+  for (; j + 4 <= computed; j += 4) {
+    const float *x0, *x1, *x2, *x3, *h0, *h1, *h2, *h3;
+    next(x0, h0), next(x1, h1), next(x2, h2), next(x3, h3);
+    float a0[8] = {}, a1[8] = {}, a2[8] = {}, a3[8] = {};
+    for (std::int64_t k = 0; k < width; k += 8) {  // width is a multiple of 8
+      for (int l = 0; l < 8; ++l) {
+        a0[l] = std::fma(h0[k + l], x0[k + l], a0[l]);
+        a1[l] = std::fma(h1[k + l], x1[k + l], a1[l]);
+        a2[l] = std::fma(h2[k + l], x2[k + l], a2[l]);
+        a3[l] = std::fma(h3[k + l], x3[k + l], a3[l]);
+      }
+    }
+    float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (int l = 0; l < 8; ++l) s0 += a0[l], s1 += a1[l], s2 += a2[l], s3 += a3[l];
+    out[j] = s0, out[j + 1] = s1, out[j + 2] = s2, out[j + 3] = s3;
+  }
+  for (; j < computed; ++j) {
+    const float *x, *h;
+    next(x, h);
+    float sum = 0;
+#pragma omp simd reduction(+ : sum)
+    for (std::int64_t k = 0; k < width; ++k) sum = std::fma(h[k], x[k], sum);
+    out[j] = sum;
+  }
+  return out;
+}
+
+}  // namespace mg::data
