@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,23 @@ struct DroppedSample {
 // The Generator seed of sample `index` in epoch `epoch` of a data set seeded with `seed`: the
 // triple enciphered with Philox, so that neighbouring triples give unrelated streams.
 std::uint64_t sample_seed(std::uint64_t seed, std::int64_t epoch, std::int64_t index);
+
+// `relative` under `root` ("<root>/<relative>"), or `relative` itself when it is absolute.
+std::string path_under(const std::string& root, const std::string& relative);
+
+// The file of split `split`: split_files[split] when split_files is not empty, else
+// defaults[split], under root. Throws mg::Error naming `dataset` and the known splits when there
+// is none.
+std::string split_file(const std::string& dataset, const std::string& root,
+                       const std::string& split,
+                       const std::map<std::string, std::string>& split_files,
+                       const std::map<std::string, std::string>& defaults);
+
+// Whether `path` (a file or folder that split-file entry `where` needs) exists. When it does not:
+// Skip appends it to `dropped` and returns false, Error throws mg::Error naming both, Placeholder
+// returns false (the caller substitutes).
+bool file_present(const std::string& path, const std::string& where, MissingFilePolicy policy,
+                  std::vector<DroppedSample>& dropped);
 
 class BenchmarkDataset : public Dataset {
  public:

@@ -57,4 +57,31 @@ struct CremadRow {
 std::vector<CremadRow> read_cremad_split(const std::string& path, const ClassMap& classes,
                                          const BadLines& bad = {false, nullptr});
 
+// The CREMA-D loader. Sample i has inputs
+//   "audio"   float32 [1, 257, 188] (WavStft22050_3s; [1, F, T] under the other audio modes)
+//   "visual"  float32 [3, num_frames, size, size] (C, T, H, W)
+// its label (class index) and source (the audio file). Entries whose WAV (feature file) or frame
+// folder is missing follow missing_files (Placeholder is not offered: an mg::Error).
+class CremadDataset final : public BenchmarkDataset {
+ public:
+  explicit CremadDataset(CremadOptions options);
+
+  const CremadOptions& options() const { return options_; }
+  std::int64_t label(std::int64_t index) const;
+
+ protected:
+  Sample load(std::int64_t index, Generator& generator) const override;
+
+ private:
+  struct Entry {
+    std::string audio;
+    std::string frames;  // the frame folder
+    std::int64_t label;
+  };
+
+  CremadOptions options_;
+  bool augment_;
+  std::vector<Entry> entries_;
+};
+
 }  // namespace mg::data

@@ -72,4 +72,43 @@ std::vector<KineticsSoundsRow> read_kinetics_annotations(const std::string& path
 std::vector<KineticsSoundsRow> read_kinetics_ogm_list(const std::string& path,
                                                       const BadLines& bad = {false, nullptr});
 
+// The Kinetics-Sounds loader. Sample i has inputs
+//   "audio"   float32 [1, F, T] ([1, 257, 1004] from the AMSS pickles; the width is not assumed)
+//   "visual"  float32 [3, num_frames, size, size] (C, T, H, W)
+// its label and source (the audio file). A row is kept when its frame folder holds at least
+// min_frames *.jpg files and its audio file exists (AMSS's rule; a folder with fewer frames
+// counts as missing, under missing_files). Amss format: the class map is the order of first
+// appearance among the kept rows of class_split, and a row of another split whose label is not
+// in it is a bad line.
+class KineticsSoundsDataset final : public BenchmarkDataset {
+ public:
+  explicit KineticsSoundsDataset(KineticsSoundsOptions options);
+
+  const KineticsSoundsOptions& options() const { return options_; }
+  std::int64_t label(std::int64_t index) const;
+
+ protected:
+  Sample load(std::int64_t index, Generator& generator) const override;
+
+ private:
+  struct Entry {
+    std::string audio;
+    std::string frames;                    // the frame folder
+    std::vector<std::string> frame_names;  // its *.jpg files, sorted
+    std::int64_t label;
+  };
+  struct KeptRow {
+    Entry entry;
+    std::string label_name;
+    std::string where;
+  };
+
+  std::vector<KeptRow> kept_rows(const std::string& split,
+                                 std::vector<DroppedSample>* dropped) const;
+
+  KineticsSoundsOptions options_;
+  bool augment_;
+  std::vector<Entry> entries_;
+};
+
 }  // namespace mg::data

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -73,5 +74,57 @@ struct NvGestureRow {
 std::vector<NvGestureRow> read_nvgesture_list(const std::string& path, const std::string& root,
                                               std::int64_t num_classes = 25,
                                               const BadLines& bad = {false, nullptr});
+
+// The NVGesture loader (AMSS_rod's reading, specs/datasets.md §9.3-§9.5). Sample i has inputs
+//   "rgb"    float32 [3, T, crop, crop]   ToTensor + Normalize(mean, std); BGR unless bgr = false
+//   "flow"   float32 [2, Tf, crop, crop]  the flow file's values as they are, all its Tf frames
+//   "depth"  float32 [1, T, crop, crop]   channel 0 of the (BGR) frames, ToTensor only
+// (C, T, H, W), T = train_frames when augmenting, clip_frames otherwise; label 0..num_classes-1;
+// source the colour video (or frame folder).
+//
+// Reading: frames start .. start + clip_frames - 1 of the colour and depth windows (those past
+// the end of the video stay zero, as OpenCV's failed reads leave them), each resized to
+// resize x resize with OpenCV's bilinear rule (half-pixel centres, no antialiasing, rounded to
+// uint8). Augmenting draws x, y in [0, resize - crop] and a first frame in
+// [0, clip_frames - train_frames], shared by the three modalities: frames first .. first +
+// train_frames - 1, rows y .. y + crop - 1, columns x .. x + crop - 1 (flow: every frame, the same
+// rows and columns). Otherwise all clip_frames frames and a centred crop (offset
+// round((resize - crop) / 2), AMSS: 16); the flow file must be at least that large.
+// The reference's horizontal flip is disabled (its flip flag is fixed to 0), so there is none.
+class NvGestureDataset final : public BenchmarkDataset {
+ public:
+  explicit NvGestureDataset(NvGestureOptions options);
+
+  // The draws sample `index` makes in the current epoch (zeros when not augmenting): what get()
+  // uses, exposed so tests can pin the crops.
+  struct Draws {
+    std::int64_t x = 0;      // first column of the crop
+    std::int64_t y = 0;      // first row
+    std::int64_t first = 0;  // first frame of the container kept
+  };
+  Draws draws(std::int64_t index) const;
+
+  const NvGestureOptions& options() const { return options_; }
+  std::int64_t label(std::int64_t index) const;
+
+ protected:
+  Sample load(std::int64_t index, Generator& generator) const override;
+
+ private:
+  struct Entry {
+    std::string color, depth;  // the videos (or frame folders)
+    NvGestureWindow color_window, depth_window;
+    std::string flow;
+    std::int64_t label;
+  };
+
+  Draws draw(Generator& generator) const;
+  // uint8 [clip_frames, resize, resize, 3] (OpenCV's BGR order) of one sensor's window.
+  Tensor read_clip(const std::string& path, const NvGestureWindow& window) const;
+
+  NvGestureOptions options_;
+  bool augment_;
+  std::vector<Entry> entries_;
+};
 
 }  // namespace mg::data

@@ -85,4 +85,60 @@ std::vector<TextImageRow> read_sarcasm_json(const std::string& path, const BadLi
   return out;
 }
 
+namespace {
+
+TextImageSplit read_split(const SarcasmOptions& options) {
+  std::map<std::string, std::string> defaults;
+  switch (options.format) {
+    case SarcasmFormat::Amss:
+      defaults = {{"train", "annotations/train.tsv"},
+                  {"valid", "annotations/valid.tsv"},
+                  {"test", "annotations/test.tsv"}};
+      break;
+    case SarcasmFormat::CaiRaw:
+      defaults = {
+          {"train", "text/train.txt"}, {"valid", "text/valid2.txt"}, {"test", "text/test2.txt"}};
+      break;
+    case SarcasmFormat::Json:
+      defaults = {{"train", "annotations/train.json"},
+                  {"valid", "annotations/valid.json"},
+                  {"test", "annotations/test.json"}};
+      break;
+  }
+  const std::string path =
+      split_file("SarcasmDataset", options.root, options.split, options.split_files, defaults);
+  TextImageSplit split;
+  const BadLines bad(options.skip_bad, &split.dropped);
+  switch (options.format) {
+    case SarcasmFormat::Amss:
+      split.rows = read_named_text_image_tsv(path, kClasses, bad);
+      break;
+    case SarcasmFormat::CaiRaw:
+      split.rows = read_sarcasm_raw(path, options.filter_keywords, bad);
+      break;
+    case SarcasmFormat::Json:
+      split.rows = read_sarcasm_json(path, bad);
+      break;
+  }
+  return split;
+}
+
+TextImageConfig config_of(const SarcasmOptions& options) {
+  MG_CHECK(!options.text.vocab_file.empty(), "SarcasmDataset: text.vocab_file is required");
+  TextOptions text = options.text;
+  text.vocab_file = path_under(options.root, text.vocab_file);
+  return {"SarcasmDataset",
+          path_under(options.root, options.image_dir),
+          text,
+          options.image,
+          options.missing_files,
+          options.seed,
+          {"not_sarcastic", "sarcastic"}};
+}
+
+}  // namespace
+
+SarcasmDataset::SarcasmDataset(const SarcasmOptions& options)
+    : TextImageDataset(read_split(options), config_of(options)) {}
+
 }  // namespace mg::data

@@ -60,4 +60,11 @@ std::vector<TextImageRow> read_sarcasm_raw(const std::string& path,
 std::vector<TextImageRow> read_sarcasm_json(const std::string& path,
                                             const BadLines& bad = {false, nullptr});
 
+// The Sarcasm loader: TextImageDataset's inputs ("input_ids", "attention_mask", "image"), label
+// 0 or 1, source the image. text.vocab_file is required (a path; a relative one is under root).
+class SarcasmDataset final : public TextImageDataset {
+ public:
+  explicit SarcasmDataset(const SarcasmOptions& options);
+};
+
 }  // namespace mg::data

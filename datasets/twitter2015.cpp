@@ -93,4 +93,51 @@ std::vector<TextImageRow> read_tombert_txt(const std::string& path, TwitterText 
   return out;
 }
 
+namespace {
+
+TextImageSplit read_split(const Twitter2015Options& options) {
+  const std::string tombert = "absa_data/twitter2015/";
+  std::map<std::string, std::string> defaults;
+  for (const char* name : {"train", "dev", "test"}) {
+    const std::string n = name;
+    defaults[n] = options.format == TwitterFormat::Amss         ? "annotations/" + n + ".tsv"
+                  : options.format == TwitterFormat::TomBertTsv ? tombert + n + ".tsv"
+                                                                : tombert + n + ".txt";
+  }
+  const std::string path =
+      split_file("Twitter2015Dataset", options.root, options.split, options.split_files, defaults);
+  TextImageSplit split;
+  const BadLines bad(options.skip_bad, &split.dropped);
+  switch (options.format) {
+    case TwitterFormat::Amss:
+      split.rows = read_named_text_image_tsv(path, kClasses, bad);
+      break;
+    case TwitterFormat::TomBertTsv:
+      split.rows = read_tombert_tsv(path, options.text_mode, bad);
+      break;
+    case TwitterFormat::TomBertTxt:
+      split.rows = read_tombert_txt(path, options.text_mode, bad);
+      break;
+  }
+  return split;
+}
+
+TextImageConfig config_of(const Twitter2015Options& options) {
+  MG_CHECK(!options.text.vocab_file.empty(), "Twitter2015Dataset: text.vocab_file is required");
+  TextOptions text = options.text;
+  text.vocab_file = path_under(options.root, text.vocab_file);
+  return {"Twitter2015Dataset",
+          path_under(options.root, options.image_dir),
+          text,
+          options.image,
+          options.missing_files,
+          options.seed,
+          {"negative", "neutral", "positive"}};
+}
+
+}  // namespace
+
+Twitter2015Dataset::Twitter2015Dataset(const Twitter2015Options& options)
+    : TextImageDataset(read_split(options), config_of(options)) {}
+
 }  // namespace mg::data

@@ -61,4 +61,12 @@ std::vector<TextImageRow> read_tombert_tsv(const std::string& path, TwitterText 
 std::vector<TextImageRow> read_tombert_txt(const std::string& path, TwitterText mode,
                                            const BadLines& bad = {false, nullptr});
 
+// The Twitter-2015 loader: TextImageDataset's inputs ("input_ids", "attention_mask", "image"),
+// label 0..2, source the image. text.vocab_file is required (a path; a relative one is under
+// root).
+class Twitter2015Dataset final : public TextImageDataset {
+ public:
+  explicit Twitter2015Dataset(const Twitter2015Options& options);
+};
+
 }  // namespace mg::data

@@ -67,5 +67,55 @@ TEST(TwitterSplit, ReadsAmssNamedColumns) {
   EXPECT_EQ(train[2].image, "1860694.jpg");
 }
 
+Twitter2015Options options(TwitterFormat format, const std::string& split) {
+  Twitter2015Options o;
+  o.root = kRoot;
+  o.split = split;
+  o.format = format;
+  o.text.vocab_file = std::string(MG_FIXTURE_DIR) + "/datasets/sarcasm/vocab.txt";
+  return o;
+}
+
+TEST(Twitter2015, LoadsEveryLayout) {
+  const Twitter2015Dataset amss(options(TwitterFormat::Amss, "train"));
+  ASSERT_EQ(amss.size(), 3);
+  EXPECT_EQ(amss.class_names(), (std::vector<std::string>{"negative", "neutral", "positive"}));
+  EXPECT_EQ(amss.label(0), 2);
+  EXPECT_EQ(amss.source(2), kRoot + "/twitter2015_images/1860694.jpg");
+  const Sample sample = amss.get(1);
+  EXPECT_EQ(sample.inputs.at("input_ids").shape(), (Shape{128}));
+  EXPECT_EQ(sample.inputs.at("attention_mask").shape(), (Shape{128}));
+  EXPECT_EQ(sample.inputs.at("image").shape(), (Shape{3, 224, 224}));
+  // Twitter's normalization: image 0 is (0, 120, 255).
+  const std::vector<float> image = sample.inputs.at("image").to_vector<float>();
+  EXPECT_NEAR(image[2 * 224 * 224] * kTwitterStd[2] + kTwitterMean[2], 1.0, 3.0 / 255.0);
+  const Twitter2015Dataset tsv(options(TwitterFormat::TomBertTsv, "test"));
+  ASSERT_EQ(tsv.size(), 2);
+  EXPECT_EQ(tsv.text(0), "why is the subway so slow");
+  Twitter2015Options masked = options(TwitterFormat::TomBertTxt, "train");
+  masked.text_mode = TwitterText::Masked;
+  const Twitter2015Dataset txt(masked);
+  ASSERT_EQ(txt.size(), 3);
+  EXPECT_EQ(txt.text(2), "$T$ lost again tonight");
+  EXPECT_EQ(txt.label(2), 0);
+}
+
+TEST(Twitter2015, MissingImagePolicies) {
+  Twitter2015Options o = options(TwitterFormat::TomBertTsv, "dev");
+  EXPECT_MG_ERROR(Twitter2015Dataset{o}, kRoot + "/twitter2015_images/1860699.jpg: missing",
+                  "dev.tsv:3");
+  o.missing_files = MissingFilePolicy::Skip;
+  const Twitter2015Dataset skipped(o);
+  EXPECT_EQ(skipped.size(), 1);
+  ASSERT_EQ(skipped.dropped().size(), 1u);
+  o.missing_files = MissingFilePolicy::Placeholder;
+  const Twitter2015Dataset placeholder(o);
+  ASSERT_EQ(placeholder.size(), 2);
+  EXPECT_TRUE(placeholder.dropped().empty());
+  const std::vector<float> zeros = placeholder.get(1).inputs.at("image").to_vector<float>();
+  EXPECT_EQ(zeros, std::vector<float>(3 * 224 * 224, 0.0f));
+  EXPECT_EQ(placeholder.get(1).label, 1);
+}
+
 }  // namespace
 }  // namespace mg::data
