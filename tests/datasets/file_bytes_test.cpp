@@ -25,5 +25,31 @@ TEST(ReadFileBytes, MissingFilesAndDirectoriesAreNamed) {
   EXPECT_MG_ERROR(read_file_bytes(::testing::TempDir()), "not a regular file");
 }
 
+TEST(WriteFileBytes, ReplacesTheFileWholeAndLeavesNoTemporaryFile) {
+  const std::string dir = ::testing::TempDir() + "/mg_write_file_bytes";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string path = dir + "/out.bin";
+  write_file_bytes(path, std::vector<std::uint8_t>{1, 2, 3, 4});
+  write_file_bytes(path, std::vector<std::uint8_t>{9, 0});
+  EXPECT_EQ(read_file_bytes(path), (std::vector<std::uint8_t>{9, 0}));
+  write_file_bytes(dir + "/empty.bin", {});
+  EXPECT_TRUE(read_file_bytes(dir + "/empty.bin").empty());
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir),
+                          std::filesystem::directory_iterator()),
+            2);
+  // A folder in the way of the rename, a missing folder: errors name the path, and no temporary
+  // file stays behind.
+  std::filesystem::create_directories(dir + "/taken/inner");
+  EXPECT_MG_ERROR(write_file_bytes(dir + "/taken", std::vector<std::uint8_t>{1}), dir + "/taken",
+                  "cannot rename");
+  EXPECT_MG_ERROR(write_file_bytes(dir + "/missing/out.bin", std::vector<std::uint8_t>{1}),
+                  dir + "/missing/out.bin", "cannot create");
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir),
+                          std::filesystem::directory_iterator()),
+            3);
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace mg::data
