@@ -43,9 +43,13 @@ bool file_present(const std::string& path, const std::string& where, MissingFile
 }
 
 Sample BenchmarkDataset::get(std::int64_t index) const {
+  return get_for_epoch(index, epoch());
+}
+
+Sample BenchmarkDataset::get_for_epoch(std::int64_t index, std::int64_t epoch) const {
   MG_CHECK(index >= 0 && index < size(), "dataset: index ", index, " out of range for ", size(),
            " samples");
-  Generator generator(sample_seed(seed_, epoch(), index));
+  Generator generator(sample_seed(seed_, epoch, index));
   return load(index, generator);
 }
 

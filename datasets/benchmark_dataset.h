@@ -15,9 +15,8 @@
 //
 // Random draws: sample i of epoch e draws from Generator(sample_seed(seed, e, i)), a generator of
 // its own, so get(i) gives the same tensors in any worker thread and in any order, and a new epoch
-// gives new crops and flips. set_epoch() chooses e; call it between epochs, next to
-// DataLoader::set_epoch (the data set cannot see the loader's epoch), never while a DataLoader
-// iterates over the data set.
+// gives new crops and flips. A DataLoader passes its own epoch (get_for_epoch); set_epoch()
+// chooses the epoch of get().
 //
 // Bad data: a file that cannot be read when a sample is loaded (a truncated JPEG, a WAV with a
 // bad header) makes get() throw mg::Error naming the file; DataLoaderOptions::skip_bad leaves such
@@ -64,8 +63,9 @@ bool file_present(const std::string& path, const std::string& where, MissingFile
 class BenchmarkDataset : public Dataset {
  public:
   std::int64_t size() const override { return static_cast<std::int64_t>(sources_.size()); }
-  // Sample `index` of the current epoch.
+  // Sample `index` of epoch epoch().
   Sample get(std::int64_t index) const override;
+  Sample get_for_epoch(std::int64_t index, std::int64_t epoch) const override;
   // The sample's main file (CREMA-D and Kinetics-Sounds: the frame folder; Sarcasm and
   // Twitter-2015: the image; NVGesture: the sample folder).
   std::string source(std::int64_t index) const override;

@@ -83,7 +83,7 @@ LoadedBatch load_batch(const Dataset& dataset, const std::vector<std::int64_t>& 
   samples.reserve(indices.size());
   for (const std::int64_t index : indices) {
     try {
-      samples.push_back(dataset.get(index));
+      samples.push_back(dataset.get_for_epoch(index, epoch));
       kept.push_back(index);
     } catch (const Error& e) {
       if (!options.skip_bad) {

@@ -34,6 +34,10 @@ TensorDataset::TensorDataset(std::map<std::string, Tensor> inputs, const Tensor&
   labels_ = labels.to_vector<std::int64_t>();
 }
 
+Sample Dataset::get_for_epoch(std::int64_t index, std::int64_t) const {
+  return get(index);
+}
+
 Sample TensorDataset::get(std::int64_t index) const {
   check_index("TensorDataset", index, size());
   Sample sample;
@@ -60,6 +64,10 @@ std::int64_t Subset::checked_index(std::int64_t index) const {
 
 Sample Subset::get(std::int64_t index) const {
   return dataset_->get(checked_index(index));
+}
+
+Sample Subset::get_for_epoch(std::int64_t index, std::int64_t epoch) const {
+  return dataset_->get_for_epoch(checked_index(index), epoch);
 }
 
 std::string Subset::source(std::int64_t index) const {

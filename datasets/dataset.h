@@ -28,6 +28,9 @@ class Dataset {
   virtual std::int64_t size() const = 0;
   // Sample `index`, 0 <= index < size(); throws mg::Error for an index out of range or bad data.
   virtual Sample get(std::int64_t index) const = 0;
+  // Sample `index` as epoch `epoch` sees it: what the DataLoader calls, so that a data set whose
+  // random augmentations depend on the epoch follows the loader's set_epoch. Default: get(index).
+  virtual Sample get_for_epoch(std::int64_t index, std::int64_t epoch) const;
   // Where sample `index` comes from, known without reading it (a file path): what the DataLoader
   // names when get() throws. Empty when unknown.
   virtual std::string source(std::int64_t index) const;
@@ -58,6 +61,7 @@ class Subset final : public Dataset {
 
   std::int64_t size() const override { return static_cast<std::int64_t>(indices_.size()); }
   Sample get(std::int64_t index) const override;
+  Sample get_for_epoch(std::int64_t index, std::int64_t epoch) const override;
   std::string source(std::int64_t index) const override;
 
  private:

@@ -347,6 +347,37 @@ TEST(DataLoader, PinMemoryWithoutAGpuGivesOrdinaryBatches) {
   }
 }
 
+// Sample i of epoch e has label 100 e + i; get() alone sees epoch 0.
+class EpochEchoDataset final : public Dataset {
+ public:
+  std::int64_t size() const override { return 6; }
+  Sample get(std::int64_t index) const override { return get_for_epoch(index, 0); }
+  Sample get_for_epoch(std::int64_t index, std::int64_t epoch) const override {
+    return {{{"x", full({1}, 1.0)}}, 100 * epoch + index, ""};
+  }
+};
+
+TEST(DataLoader, PassesItsEpochToTheDataSetAlsoThroughSubsets) {
+  DataLoaderOptions options;
+  options.batch_size = 4;
+  const auto echo = std::make_shared<EpochEchoDataset>();
+  for (const int workers : {0, 2}) {
+    options.num_workers = workers;
+    DataLoader loader(echo, options);
+    loader.set_epoch(3);
+    std::vector<std::int64_t> labels;
+    for (const Batch& batch : loader) {
+      for (const std::int64_t label : batch.labels.to_vector<std::int64_t>())
+        labels.push_back(label);
+    }
+    EXPECT_EQ(labels, (std::vector<std::int64_t>{300, 301, 302, 303, 304, 305}));
+    DataLoader subset(std::make_shared<Subset>(echo, std::vector<std::int64_t>{5, 1}), options);
+    subset.set_epoch(2);
+    EXPECT_EQ((*subset.begin()).labels.to_vector<std::int64_t>(),
+              (std::vector<std::int64_t>{205, 201}));
+  }
+}
+
 TEST(DataLoader, EarlyBreakStopsWorkersBlockedOnAFullQueue) {
   auto dataset = std::make_shared<CountingDataset>(1000);
   DataLoaderOptions options;
