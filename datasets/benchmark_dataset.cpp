@@ -7,14 +7,6 @@
 
 namespace mg::data {
 
-std::uint64_t sample_seed(std::uint64_t seed, std::int64_t epoch, std::int64_t index) {
-  const auto join = [](const std::array<std::uint32_t, 4>& words) {
-    return static_cast<std::uint64_t>(words[0]) | static_cast<std::uint64_t>(words[1]) << 32;
-  };
-  const std::uint64_t epoch_key = join(philox4x32(static_cast<std::uint64_t>(epoch), seed));
-  return join(philox4x32(static_cast<std::uint64_t>(index), epoch_key));
-}
-
 std::string path_under(const std::string& root, const std::string& relative) {
   if (relative.starts_with('/') || root.empty()) return relative;
   return root.ends_with('/') ? root + relative : root + "/" + relative;

@@ -8,6 +8,7 @@
 
 #include "core/generator.h"
 #include "datasets/dataset.h"
+#include "datasets/seeds.h"
 
 // What the five benchmark loaders (cremad.h, kinetics_sounds.h, sarcasm.h, twitter2015.h,
 // nvgesture.h) share: per-sample random draws that depend only on (seed, epoch, index), and the
@@ -38,10 +39,6 @@ struct DroppedSample {
   std::string source;  // the missing file, or "<split file>:<line>"
   std::string reason;
 };
-
-// The Generator seed of sample `index` in epoch `epoch` of a data set seeded with `seed`: the
-// triple enciphered with Philox, so that neighbouring triples give unrelated streams.
-std::uint64_t sample_seed(std::uint64_t seed, std::int64_t epoch, std::int64_t index);
 
 // `relative` under `root` ("<root>/<relative>"), or `relative` itself when it is absolute.
 std::string path_under(const std::string& root, const std::string& relative);

@@ -16,6 +16,7 @@
 #include "core/ops_copy.h"
 #include "core/ops_view.h"
 #include "core/random.h"
+#include "datasets/seeds.h"
 
 namespace mg::data {
 
@@ -40,13 +41,6 @@ std::string describe_input(const Tensor& tensor) {
 bool same_layout(const Tensor& a, const Tensor& b) {
   return a.defined() && b.defined() && a.shape() == b.shape() && a.dtype() == b.dtype() &&
          a.device() == b.device();
-}
-
-// The Philox key of an epoch: the epoch counter enciphered under the seed, so that neighbouring
-// (seed, epoch) pairs give unrelated permutations.
-std::uint64_t epoch_key(std::uint64_t seed, std::int64_t epoch) {
-  const auto words = philox4x32(static_cast<std::uint64_t>(epoch), seed);
-  return static_cast<std::uint64_t>(words[0]) | static_cast<std::uint64_t>(words[1]) << 32;
 }
 
 // A batch read and collated (empty when skip_bad left out all of its samples), or why it could
@@ -302,7 +296,7 @@ std::vector<std::int64_t> DataLoader::sample_order() const {
     std::iota(order.begin(), order.end(), 0);
     return order;
   }
-  Generator generator(epoch_key(options_.seed, epoch_));
+  Generator generator(epoch_seed(options_.seed, epoch_));
   return randperm(n, kInt64, &generator).to_vector<std::int64_t>();
 }
 
