@@ -54,7 +54,7 @@ prepare_data() {
 
 # The readers of untrusted files (datasets/), built and tested with ASan and UBSan: corrupt input
 # must give an mg::Error, never a bad read. Only the data library and these tests are built.
-READER_TESTS=(file_bytes npy wav csv python_literal fft stft spectrogram resample pickle image avi)
+READER_TESTS=(file_bytes npy wav csv python_literal fft stft spectrogram resample pickle image avi loader_parts)
 sanitized_readers() {
   local dir=${MG_SANITIZE_BUILD_DIR:-build/sanitize} targets=()
   for name in "${READER_TESTS[@]}"; do targets+=("test_datasets_${name}_test"); done

@@ -5,8 +5,9 @@
 
 namespace mg::data {
 
-CsvRows parse_csv(std::string_view text, const std::string& source_name,
-                  const CsvOptions& options) {
+CsvRows parse_csv(std::string_view text, const std::string& source_name, const CsvOptions& options,
+                  std::vector<std::int64_t>& row_lines) {
+  row_lines.clear();
   MG_CHECK(
       options.delimiter != '\n' && options.delimiter != '\r' && options.delimiter != options.quote,
       source_name, ": bad CSV options (the delimiter is a line break or the quote)");
@@ -26,6 +27,7 @@ CsvRows parse_csv(std::string_view text, const std::string& source_name,
                source_name, ":", row_line, ": ", row.size(), " fields, but the first row has ",
                rows[0].size());
       rows.push_back(std::move(row));
+      row_lines.push_back(static_cast<std::int64_t>(row_line));
     }
     row.clear();
     field.clear();
@@ -80,10 +82,22 @@ CsvRows parse_csv(std::string_view text, const std::string& source_name,
   return rows;
 }
 
-CsvRows read_csv(const std::string& path, const CsvOptions& options) {
+CsvRows parse_csv(std::string_view text, const std::string& source_name,
+                  const CsvOptions& options) {
+  std::vector<std::int64_t> row_lines;
+  return parse_csv(text, source_name, options, row_lines);
+}
+
+CsvRows read_csv(const std::string& path, const CsvOptions& options,
+                 std::vector<std::int64_t>& row_lines) {
   const std::vector<std::uint8_t> bytes = read_file_bytes(path);
   return parse_csv(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
-                   path, options);
+                   path, options, row_lines);
+}
+
+CsvRows read_csv(const std::string& path, const CsvOptions& options) {
+  std::vector<std::int64_t> row_lines;
+  return read_csv(path, options, row_lines);
 }
 
 }  // namespace mg::data

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,5 +31,12 @@ CsvRows parse_csv(std::string_view text, const std::string& source_name,
 
 // read_file_bytes + parse_csv.
 CsvRows read_csv(const std::string& path, const CsvOptions& options = {});
+
+// The same, also giving the 1-based line on which each row starts (a quoted field may span
+// lines, empty lines are skipped), for errors that name a row's line.
+CsvRows parse_csv(std::string_view text, const std::string& source_name, const CsvOptions& options,
+                  std::vector<std::int64_t>& row_lines);
+CsvRows read_csv(const std::string& path, const CsvOptions& options,
+                 std::vector<std::int64_t>& row_lines);
 
 }  // namespace mg::data

@@ -14,7 +14,7 @@
 #include "core/error.h"
 #include "core/ops_copy.h"
 #include "datasets/file_bytes.h"
-#include "datasets/jpeg_check.h"
+#include "datasets/stb_guards.h"
 
 namespace mg::data {
 namespace {
@@ -70,35 +70,6 @@ std::string stb_reason() {
   return reason ? reason : "no reason given";
 }
 
-std::uint32_t read_le(std::span<const std::uint8_t> bytes, std::size_t at, std::size_t size) {
-  std::uint32_t value = 0;
-  for (std::size_t i = size; i-- > 0;) value = value << 8 | bytes[at + i];
-  return value;
-}
-
-// stb_image decodes a BMP whose pixel rows run past the end of the file with zeros for the
-// missing bytes; a truncated file is an error instead. `width` and `height` come from
-// stbi_info, which has checked the header fields read here exist.
-void check_bmp_size(std::span<const std::uint8_t> bytes, std::int64_t width, std::int64_t height,
-                    const std::string& source) {
-  MG_CHECK(bytes.size() >= 30, source, ": truncated BMP header (", bytes.size(), " bytes)");
-  const std::int64_t pixels_at = read_le(bytes, 10, 4);
-  const std::uint32_t header_size = read_le(bytes, 14, 4);
-  const std::int64_t bits = read_le(bytes, header_size == 12 ? 24 : 28, 2);
-  const std::int64_t row_bytes = (width * bits + 31) / 32 * 4;  // rows pad to 4 bytes
-  const std::int64_t needed = pixels_at + row_bytes * height;
-  MG_CHECK(needed <= static_cast<std::int64_t>(bytes.size()), source, ": truncated BMP: ", width,
-           " x ", height, " pixels of ", bits, " bits from byte ", pixels_at, " need ", needed,
-           " bytes, the file has ", bytes.size());
-}
-
-// A GIF ends with the trailer byte 0x3B; stb_image returns the part of a truncated first frame it
-// could decode, so a missing trailer is the sign of a truncated file.
-void check_gif_trailer(std::span<const std::uint8_t> bytes, const std::string& source) {
-  MG_CHECK(bytes.back() == 0x3B, source,
-           ": truncated GIF: it does not end with the trailer byte 0x3B");
-}
-
 // A uint8 [H, W, C] image as contiguous CPU pixels, checked for the encoders.
 struct Pixels {
   Tensor data;
@@ -152,6 +123,7 @@ Tensor decode_image(std::span<const std::uint8_t> bytes, const std::string& sour
   MG_CHECK(bytes.size() <= static_cast<std::size_t>(INT_MAX), source, ": ", bytes.size(),
            " bytes, more than stb_image reads (2^31 - 1)");
   if (*format == Format::Jpeg) check_jpeg_segments(bytes, source);
+  if (*format == Format::Png) check_png_chunks(bytes, source);
 
   const int size = static_cast<int>(bytes.size());
   int width = 0, height = 0, channels = 0;
@@ -159,6 +131,8 @@ Tensor decode_image(std::span<const std::uint8_t> bytes, const std::string& sour
   // image type": not worth repeating.
   MG_CHECK(stbi_info_from_memory(bytes.data(), size, &width, &height, &channels), source,
            ": corrupt or unsupported ", name, " header (stb_image cannot read it)");
+  MG_CHECK(width > 0 && height > 0, source, ": ", name, " header claims ", width, " x ", height,
+           " pixels");
   const std::int64_t pixels = std::int64_t{width} * height;
   MG_CHECK(pixels <= kMaxPixels, source, ": ", name, " header claims ", width, " x ", height,
            " pixels, more than the limit of 2^28");

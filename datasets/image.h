@@ -30,13 +30,12 @@
 // Robustness: input is untrusted. Before stb_image runs, the decoder rejects images whose header
 // claims more than 2^28 pixels, or more pixels than the file could encode (more than 2^14 per
 // byte; the densest real encodings, deflate in 1-bit PNG and LZW in GIF, stay below 2^13), so a
-// forged header cannot make it allocate gigabytes. JPEG marker segments are walked and checked
-// first (truncation, and a Huffman table overflow stb_image 2.27 does not catch; see
-// datasets/jpeg_check.h). GIFs must end with their trailer byte and BMPs must hold all the pixel
-// rows their header announces, since stb_image would return a partly decoded image for a
-// truncated one. Every error is an mg::Error whose message starts with the source name and
-// includes stb_image's failure reason when it comes from stb_image. Safe to call from several
-// threads at once.
+// forged header cannot make it allocate gigabytes. Zero-sized images are rejected too. JPEG
+// segments and PNG chunks are walked first, GIFs must end with their trailer byte and BMPs must
+// hold the pixel rows their header announces: this rejects truncated files (which stb_image would
+// partly decode) and what stb_image 2.27 mishandles (datasets/stb_guards.h). Every error is an
+// mg::Error whose message starts with the source name and includes stb_image's failure reason when
+// it comes from stb_image. Safe to call from several threads at once.
 namespace mg::data {
 
 // Decoded image as a uint8 [H, W, 3] RGB tensor (HWC), what to_tensor() in transforms.h takes.

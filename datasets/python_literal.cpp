@@ -189,7 +189,9 @@ PythonList parse_python_list(std::string_view line, const std::string& source_na
   return ListParser(line, source_name, line_number).parse();
 }
 
-std::vector<PythonList> read_python_lists(const std::string& path) {
+std::vector<PythonList> read_python_lists(const std::string& path,
+                                          std::vector<std::int64_t>& line_numbers) {
+  line_numbers.clear();
   const std::vector<std::uint8_t> bytes = read_file_bytes(path);
   std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
@@ -203,8 +205,14 @@ std::vector<PythonList> read_python_lists(const std::string& path) {
     if (line.ends_with('\r')) line.remove_suffix(1);
     if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
     lists.push_back(parse_python_list(line, path, line_number));
+    line_numbers.push_back(line_number);
   }
   return lists;
+}
+
+std::vector<PythonList> read_python_lists(const std::string& path) {
+  std::vector<std::int64_t> line_numbers;
+  return read_python_lists(path, line_numbers);
 }
 
 }  // namespace mg::data

@@ -27,5 +27,8 @@ PythonList parse_python_list(std::string_view line, const std::string& source_na
 
 // Parses every non-empty line of a file (LF or CRLF, a UTF-8 byte order mark skipped).
 std::vector<PythonList> read_python_lists(const std::string& path);
+// The same, also giving each list's 1-based line number.
+std::vector<PythonList> read_python_lists(const std::string& path,
+                                          std::vector<std::int64_t>& line_numbers);
 
 }  // namespace mg::data

@@ -73,6 +73,16 @@ TEST(Csv, OptionallyRequiresTheSameFieldCountInEveryRow) {
   EXPECT_MG_ERROR(parse_csv(text, "s.csv", bad), "bad CSV options");
 }
 
+TEST(Csv, GivesTheLineEachRowStartsOn) {
+  std::vector<std::int64_t> lines{99};
+  const Rows rows = parse_csv(
+      "\xEF\xBB\xBF"
+      "a,b\r\n\r\n\"two\nlines\",c\nd\re\n",
+      "s.csv", {}, lines);
+  EXPECT_EQ(rows, (Rows{{"a", "b"}, {"two\nlines", "c"}, {"d"}, {"e"}}));
+  EXPECT_EQ(lines, (std::vector<std::int64_t>{1, 3, 5, 6}));
+}
+
 TEST(Csv, ReadsFilesAndNamesMissingOnes) {
   const std::string path = ::testing::TempDir() + "/mg_csv_test.csv";
   std::ofstream(path, std::ios::binary) << "a,b\r\n1,2\r\n";

@@ -26,6 +26,10 @@ std::vector<std::uint8_t> as_bytes(const std::string& text) {
   return std::vector<std::uint8_t>(text.begin(), text.end());
 }
 
+std::string be32(std::uint32_t value) {
+  return {char(value >> 24), char(value >> 16), char(value >> 8), char(value)};
+}
+
 // A deterministic uint8 image: smooth gradients (JPEG-friendly) or noise.
 Tensor test_image(std::int64_t height, std::int64_t width, std::int64_t channels, bool smooth,
                   unsigned seed = 1) {
@@ -223,7 +227,7 @@ TEST(Image, NonImagesAndTruncatedFilesGiveErrorsNamingTheSource) {
     EXPECT_MG_ERROR(decode_image(bytes, "cut/" + name), "cut/" + name + ": ", message);
   }
   auto png = fixture("rgba16.png");
-  png[12] = 'X';  // the first chunk is no longer IHDR
+  png[24] = 3;  // bit depth 3
   EXPECT_MG_ERROR(decode_image(png, "b.png"), "b.png: corrupt or unsupported PNG header");
   // Past the header, stb_image's reason comes along.
   EXPECT_MG_ERROR(decode_image(with_bad_zlib_stream(fixture("rgba16.png")), "c.png"),
@@ -232,16 +236,44 @@ TEST(Image, NonImagesAndTruncatedFilesGiveErrorsNamingTheSource) {
                   "d.jpg: corrupt or unsupported JPEG (stb_image: bad SOS component count)");
 }
 
+// A PNG from the signature and chunks (length, type, data, a CRC stb_image does not check).
+std::vector<std::uint8_t> png_of(const std::vector<std::pair<std::string, std::string>>& chunks) {
+  std::string out("\x89PNG\r\n\x1A\n", 8);
+  for (const auto& [type, data] : chunks) out += be32(data.size()) + type + data + be32(0);
+  return as_bytes(out);
+}
+
+TEST(Image, PngChunksStbImageMishandlesAreRejected) {
+  const std::string ihdr = be32(1) + be32(1) + std::string("\x08\x00\0\0\0", 5);  // 1 x 1 grey
+  const std::string pixel("\x78\x01\x63\x60\x00\x00\x00\x02\x00\x01", 10);        // zlib: 0, 0
+  const auto good = png_of({{"IHDR", ihdr}, {"IDAT", pixel}, {"IEND", ""}});
+  EXPECT_EQ(pixels(decode_image(good, "good.png")), (std::vector<int>{0, 0, 0}));
+  // Ancillary chunks are skipped, a later empty IDAT is harmless.
+  EXPECT_EQ(
+      pixels(decode_image(
+          png_of({{"IHDR", ihdr}, {"tEXt", "a\0b"}, {"IDAT", pixel}, {"IDAT", ""}, {"IEND", ""}}),
+          "ok.png")),
+      (std::vector<int>{0, 0, 0}));
+  EXPECT_MG_ERROR(
+      decode_image(png_of({{"IHDR", ihdr}, {"XHDR", ""}, {"IDAT", pixel}, {"IEND", ""}}), "x.png"),
+      "x.png: unsupported PNG: unknown critical chunk 'XHDR' at byte 33");
+  EXPECT_MG_ERROR(
+      decode_image(png_of({{"IHDR", ihdr}, {"IDAT", ""}, {"IDAT", pixel}, {"IEND", ""}}), "e.png"),
+      "e.png: unsupported PNG: empty first IDAT chunk at byte 33");
+  EXPECT_MG_ERROR(decode_image(png_of({{"IHDR", ihdr}, {"IDAT", pixel}}), "n.png"),
+                  "n.png: truncated PNG: no IEND chunk in its 55 bytes");
+  auto long_chunk = good;
+  long_chunk[35] = 0x40;  // the IDAT length: 16394
+  EXPECT_MG_ERROR(decode_image(long_chunk, "l.png"),
+                  "l.png: truncated PNG: chunk 'IDAT' at byte 33 has 16394 bytes");
+}
+
 // Sets a baseline JPEG's height and width (in its SOF0 segment).
 std::vector<std::uint8_t> with_jpeg_size(std::vector<std::uint8_t> jpeg, int height, int width) {
   const std::size_t sof = find_marker(jpeg, 0xC0);
   jpeg[sof + 5] = height >> 8, jpeg[sof + 6] = height & 0xff;
   jpeg[sof + 7] = width >> 8, jpeg[sof + 8] = width & 0xff;
   return jpeg;
-}
-
-std::string be32(std::uint32_t value) {
-  return {char(value >> 24), char(value >> 16), char(value >> 8), char(value)};
 }
 
 TEST(Image, ForgedHugeDimensionsAreRejectedBeforeDecoding) {
@@ -253,12 +285,15 @@ TEST(Image, ForgedHugeDimensionsAreRejectedBeforeDecoding) {
                   "big.jpg: JPEG header claims 8000 x 8000 pixels, more than a 769-byte file");
   // A PNG header alone, claiming 16384 x 16384 RGBA (1 GiB of pixels).
   const std::string ihdr = "IHDR" + be32(16384) + be32(16384) + std::string("\x08\x06\0\0\0", 5);
-  const auto png = as_bytes(std::string("\x89PNG\r\n\x1A\n", 8) + be32(13) + ihdr + be32(0));
+  const auto png = as_bytes(std::string("\x89PNG\r\n\x1A\n", 8) + be32(13) + ihdr + be32(0) +
+                            be32(0) + "IEND" + be32(0));
   EXPECT_MG_ERROR(decode_image(png, "big.png"), "big.png: PNG header claims 16384 x 16384");
   // A GIF screen of 60000 x 60000.
   auto gif = fixture("quantized.gif");
   gif[6] = gif[8] = 0x60, gif[7] = gif[9] = 0xEA;
   EXPECT_MG_ERROR(decode_image(gif, "big.gif"), "big.gif: GIF header claims 60000 x 60000");
+  gif[6] = gif[7] = 0;
+  EXPECT_MG_ERROR(decode_image(gif, "empty.gif"), "empty.gif: GIF header claims 0 x 60000 pixels");
 }
 
 TEST(Image, HuffmanTableWithTooManyCodesIsRejected) {

@@ -85,6 +85,9 @@ TEST(PythonLiteral, ReadsEveryNonEmptyLineOfAFile) {
       << "\xEF\xBB\xBF['1', 'a', 1]\r\n\r\n['2', \"b'\", 0, 1]\r\n";
   const auto lists = read_python_lists(path);
   ASSERT_EQ(lists.size(), 2u);
+  std::vector<std::int64_t> lines;
+  EXPECT_EQ(read_python_lists(path, lines), lists);
+  EXPECT_EQ(lines, (std::vector<std::int64_t>{1, 3}));
   EXPECT_EQ(lists[1],
             (PythonList{std::string("2"), std::string("b'"), std::int64_t{0}, std::int64_t{1}}));
   std::ofstream(path, std::ios::binary) << "['1', 'a', 1]\n\n['2', 'b', x]\n";
