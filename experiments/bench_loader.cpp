@@ -1,5 +1,6 @@
 // Loader throughput (samples/s) of the CREMA-D train pipeline at the reference shapes, ours
-// against a PyTorch DataLoader doing the same work (tools/bench_loader_torch.py), in the same run.
+// (CremadDataset, datasets/cremad.h, train split, through DataLoader) against a PyTorch
+// DataLoader doing the same work (tools/bench_loader_torch.py), in the same run.
 //
 // Per sample (specs/datasets.md §5.5): WAV 16 kHz → resample to 22,050 Hz → tile 3x to 66,150
 // samples, clip → STFT (n_fft 512, hop 353, periodic Hann, centred zero padding) →
@@ -11,34 +12,20 @@
 // One untimed warm-up epoch (page cache, filter tables), then --epochs timed ones; each side
 // reports samples per median epoch time, and its peak RSS. The data (a CREMA-D-like tree at
 // realistic sizes) is written by `tools/bench_loader_torch.py --make-data`, cached.
-#include <sys/stat.h>
-
-#include <algorithm>
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
 
-#include "autograd/ops.h"
-#include "core/creation.h"
 #include "core/error.h"
 #include "core/json.h"
 #include "core/threading.h"
-#include "datasets/csv.h"
+#include "datasets/cremad.h"
 #include "datasets/data_loader.h"
 #include "datasets/dataset.h"
-#include "datasets/image.h"
-#include "datasets/resample.h"
-#include "datasets/stft.h"
-#include "datasets/transforms.h"
-#include "datasets/wav.h"
 #include "experiments/bench_harness.h"
 
 namespace {
-
-namespace fs = std::filesystem;
-using mg::Tensor;
 
 struct Flags {
   std::string data = "build/bench_data/cremad";
@@ -133,45 +120,6 @@ void make_data(const Flags& flags) {
            "); it needs python3 with numpy, scipy and PIL");
 }
 
-// ---- temporary pipeline: replaced by datasets/cremad.h when it lands -------------------------
-class CremadTrain final : public mg::data::Dataset {
- public:
-  explicit CremadTrain(const std::string& root) : root_(root) {
-    for (const auto& row : mg::data::read_csv(root + "/annotations/train.csv")) {
-      static const std::map<std::string, std::int64_t> kClass = {
-          {"NEU", 0}, {"HAP", 1}, {"SAD", 2}, {"FEA", 3}, {"DIS", 4}, {"ANG", 5}};
-      items_.push_back({row.at(0), kClass.at(row.at(1))});
-    }
-  }
-  std::int64_t size() const override { return static_cast<std::int64_t>(items_.size()); }
-  mg::data::Sample get(std::int64_t index) const override {
-    const auto& [stem, label] = items_.at(static_cast<std::size_t>(index));
-    const mg::data::WavAudio wav = mg::data::read_wav(root_ + "/AudioWAV/" + stem + ".wav");
-    const std::vector<float> resampled = mg::data::resample(wav.samples, wav.sample_rate, 22050);
-    std::vector<float> tiled(66150);
-    for (std::size_t i = 0; i < tiled.size(); ++i)
-      tiled[i] = std::clamp(resampled[i % resampled.size()], -1.0f, 1.0f);
-    const Tensor audio = mg::unsqueeze(
-        mg::data::log_stft_magnitude(tiled, {.n_fft = 512, .hop_length = 353, .win_length = 512}),
-        0);
-    std::vector<std::string> frames;
-    for (const auto& entry : fs::directory_iterator(root_ + "/Image-01-FPS/" + stem))
-      if (entry.path().extension() == ".jpg") frames.push_back(entry.path().string());
-    std::sort(frames.begin(), frames.end());
-    mg::Generator generator(static_cast<std::uint64_t>(index) * 0x9E3779B97F4A7C15ull);
-    Tensor image = mg::data::to_tensor(mg::data::read_image(frames.at(0)));
-    image = mg::data::RandomResizedCrop(224, 224)(image, generator);
-    image = mg::data::RandomHorizontalFlip()(image, generator);
-    image = mg::data::normalize(image, {0.485, 0.456, 0.406}, {0.229, 0.224, 0.225});
-    return {{{"audio", audio}, {"visual", mg::unsqueeze(image, 1)}}, label, stem};
-  }
-
- private:
-  std::string root_;
-  std::vector<std::pair<std::string, std::int64_t>> items_;
-};
-// ----------------------------------------------------------------------------------------------
-
 // Gives each worker thread one OpenMP/BLAS thread the first time it reads a sample (what
 // PyTorch's DataLoader does to torch in its worker processes): two workers on two cores, not two
 // workers each starting a team of threads for their copies.
@@ -204,8 +152,14 @@ Result time_ours(const Flags& flags) {
   options.threads = 1;  // the caller's thread only waits for batches
   const std::vector<double> values = mg::bench::run_in_child(
       [&] {
-        auto dataset =
-            std::make_shared<OneThreadPerWorker>(std::make_shared<CremadTrain>(flags.data));
+        // The train split: train transforms, audio from the WAVs on the fly (the defaults).
+        mg::data::CremadOptions cremad_options;
+        cremad_options.root = flags.data;
+        cremad_options.split = "train";
+        auto cremad = std::make_shared<mg::data::CremadDataset>(cremad_options);
+        MG_CHECK(cremad->size() == flags.samples, "bench_loader: ", flags.data, " holds ",
+                 cremad->size(), " usable samples, expected ", flags.samples);
+        auto dataset = std::make_shared<OneThreadPerWorker>(cremad);
         const mg::data::Sample first = dataset->get(0);
         MG_CHECK(first.inputs.at("audio").shape() == mg::Shape({1, 257, 188}) &&
                      first.inputs.at("visual").shape() == mg::Shape({3, 1, 224, 224}),
@@ -217,6 +171,7 @@ Result time_ours(const Flags& flags) {
         using Clock = std::chrono::steady_clock;
         for (int epoch = 0; epoch <= flags.epochs; ++epoch) {
           loader.set_epoch(epoch);
+          cremad->set_epoch(epoch);  // new crops and flips
           const auto start = Clock::now();
           std::int64_t count = 0;
           for (const mg::data::Batch& batch : loader) count += batch.labels.size(0);
