@@ -12,6 +12,8 @@
 // One untimed warm-up epoch (page cache, filter tables), then --epochs timed ones; each side
 // reports samples per median epoch time, and its peak RSS. The data (a CREMA-D-like tree at
 // realistic sizes) is written by `tools/bench_loader_torch.py --make-data`, cached.
+#include <sys/resource.h>
+
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -139,9 +141,20 @@ class OneThreadPerWorker final : public mg::data::Dataset {
   std::shared_ptr<const mg::data::Dataset> dataset_;
 };
 
+// User + system CPU seconds of this process so far, all threads.
+double cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
 struct Result {
   double samples_per_s = -1;
   double median_ms = -1;
+  double cpu_ms_per_sample = -1;
   double peak_rss_mb = -1;
   double worker_peak_rss_mb = -1;
 };
@@ -169,7 +182,9 @@ Result time_ours(const Flags& flags) {
             dataset, {.batch_size = flags.batch, .shuffle = true, .num_workers = flags.workers});
         std::vector<double> times;
         using Clock = std::chrono::steady_clock;
+        double cpu_start = 0;
         for (int epoch = 0; epoch <= flags.epochs; ++epoch) {
+          if (epoch == 1) cpu_start = cpu_seconds();
           loader.set_epoch(epoch);
           cremad->set_epoch(epoch);  // new crops and flips
           const auto start = Clock::now();
@@ -180,10 +195,15 @@ Result time_ours(const Flags& flags) {
                    " samples, not ", dataset->size());
           if (epoch > 0) times.push_back(ms);
         }
-        return std::vector<double>{mg::bench::median(times), static_cast<double>(dataset->size())};
+        const double samples = static_cast<double>(dataset->size());
+        const double cpu_ms = (cpu_seconds() - cpu_start) * 1e3 / (flags.epochs * samples);
+        return std::vector<double>{mg::bench::median(times), samples, cpu_ms};
       },
       options);
-  return {values.at(1) / (values.at(0) / 1e3), values.at(0), values.at(2)};
+  return {.samples_per_s = values.at(1) / (values.at(0) / 1e3),
+          .median_ms = values.at(0),
+          .cpu_ms_per_sample = values.at(2),
+          .peak_rss_mb = values.at(3)};
 }
 
 Result time_torch(const Flags& flags, std::string& version) {
@@ -199,8 +219,11 @@ Result time_torch(const Flags& flags, std::string& version) {
     try {
       const mg::Json row = mg::Json::parse(line, script());
       version = row.at("torch").as_string();
-      result = {row.at("samples_per_s").as_double(), row.at("median_ms").as_double(),
-                row.at("peak_rss_mb").as_double(), row.at("worker_peak_rss_mb").as_double()};
+      result = {.samples_per_s = row.at("samples_per_s").as_double(),
+                .median_ms = row.at("median_ms").as_double(),
+                .cpu_ms_per_sample = row.at("cpu_ms_per_sample").as_double(),
+                .peak_rss_mb = row.at("peak_rss_mb").as_double(),
+                .worker_peak_rss_mb = row.at("worker_peak_rss_mb").as_double()};
     } catch (const mg::Error& error) {
       std::cerr << "bench_loader: ignoring a line from the PyTorch side: " << error.what() << "\n";
     }
@@ -221,23 +244,29 @@ int main(int argc, char** argv) {
     const std::string row = mg::str("cremad_train_b", flags.batch, "_w", flags.workers);
     std::printf(
         "%d samples, batch %d, %d workers, shuffled; median of %d epochs after a warm-up epoch; "
-        "ratio = ours / PyTorch samples/s (higher is better); PyTorch %s, resampling with "
-        "scipy.signal.resample_poly (librosa/soxr are not Debian packages); PyTorch RSS: main "
-        "process + the largest worker process\n\n",
+        "ratio = ours / PyTorch samples/s (higher is better); CPU = user + system CPU time per "
+        "sample over the timed epochs, all threads and worker processes; PyTorch %s, resampling "
+        "with scipy.signal.resample_poly (librosa/soxr are not Debian packages); PyTorch RSS: "
+        "main process + the largest worker process\n\n",
         flags.samples, flags.batch, flags.workers, flags.epochs, version.c_str());
-    std::printf("| %-22s | %11s | %14s | %6s | %9s | %19s |\n", "row", "ours smp/s",
-                "PyTorch smp/s", "ratio", "ours RSS", "PyTorch RSS");
-    std::printf("|%s|%s|%s|%s|%s|%s|\n", std::string(24, '-').c_str(), std::string(13, '-').c_str(),
-                std::string(16, '-').c_str(), std::string(8, '-').c_str(),
-                std::string(11, '-').c_str(), std::string(21, '-').c_str());
+    std::printf("| %-22s | %10s | %13s | %6s | %11s | %14s | %9s | %19s |\n", "row", "ours smp/s",
+                "PyTorch smp/s", "ratio", "ours CPU ms", "PyTorch CPU ms", "ours RSS",
+                "PyTorch RSS");
+    std::printf(
+        "|%s|%s|%s|%s|%s|%s|%s|%s|\n", std::string(24, '-').c_str(), std::string(12, '-').c_str(),
+        std::string(15, '-').c_str(), std::string(8, '-').c_str(), std::string(13, '-').c_str(),
+        std::string(16, '-').c_str(), std::string(11, '-').c_str(), std::string(21, '-').c_str());
     if (theirs.samples_per_s > 0) {
-      std::printf("| %-22s | %11.1f | %14.1f | %6.2f | %6.0f MB | %6.0f + %6.0f MB |\n",
-                  row.c_str(), ours.samples_per_s, theirs.samples_per_s,
-                  ours.samples_per_s / theirs.samples_per_s, ours.peak_rss_mb, theirs.peak_rss_mb,
-                  theirs.worker_peak_rss_mb);
+      std::printf(
+          "| %-22s | %10.1f | %13.1f | %6.2f | %11.2f | %14.2f | %6.0f MB | %6.0f + %6.0f MB |\n",
+          row.c_str(), ours.samples_per_s, theirs.samples_per_s,
+          ours.samples_per_s / theirs.samples_per_s, ours.cpu_ms_per_sample,
+          theirs.cpu_ms_per_sample, ours.peak_rss_mb, theirs.peak_rss_mb,
+          theirs.worker_peak_rss_mb);
     } else {
-      std::printf("| %-22s | %11.1f | %14s | %6s | %6.0f MB | %19s |\n", row.c_str(),
-                  ours.samples_per_s, "-", "-", ours.peak_rss_mb, "-");
+      std::printf("| %-22s | %10.1f | %13s | %6s | %11.2f | %14s | %6.0f MB | %19s |\n",
+                  row.c_str(), ours.samples_per_s, "-", "-", ours.cpu_ms_per_sample, "-",
+                  ours.peak_rss_mb, "-");
     }
     return 0;
   } catch (const mg::Error& error) {

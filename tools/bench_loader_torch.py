@@ -30,7 +30,9 @@
                 [3, 1, 224, 224]
       One untimed warm-up epoch, then E timed epochs (each starts its workers, as maskgrad's
       loader does). Prints one JSON line: {"row", "samples_per_s" (samples per median epoch
-      time), "median_ms" (per epoch), "epoch_ms" (all), "samples", "peak_rss_mb" (the main
+      time), "median_ms" (per epoch), "epoch_ms" (all), "samples", "cpu_ms_per_sample" (user +
+      system CPU time of the main process and its workers over the timed epochs, per sample: less
+      sensitive than samples/s to other processes sharing the cores), "peak_rss_mb" (the main
       process), "worker_peak_rss_mb" (the largest worker), "resampler", "torch"}.
 """
 import argparse
@@ -239,8 +241,16 @@ def time_loader(args):
     generator.manual_seed(args.seed)
     loader = torch.utils.data.DataLoader(dataset, batch_size=args.batch, shuffle=True,
                                          num_workers=args.workers, generator=generator)
+    def cpu_seconds():  # this process and its reaped workers, user + system
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        workers = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
+
     times = []
+    cpu_start = 0.0
     for epoch in range(args.epochs + 1):
+        if epoch == 1:
+            cpu_start = cpu_seconds()
         start = time.perf_counter()
         count = 0
         for audio, visual, labels in loader:
@@ -249,6 +259,7 @@ def time_loader(args):
         assert count == len(dataset)
         if epoch > 0:
             times.append(elapsed)
+    cpu_ms = (cpu_seconds() - cpu_start) * 1e3 / (args.epochs * len(dataset))
     median = statistics.median(times)
     return {
         "row": f"cremad_train_b{args.batch}_w{args.workers}",
@@ -256,6 +267,7 @@ def time_loader(args):
         "median_ms": median,
         "epoch_ms": times,
         "samples": len(dataset),
+        "cpu_ms_per_sample": cpu_ms,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "worker_peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
         "resampler": "scipy.signal.resample_poly (librosa/soxr are not Debian packages)",
