@@ -7,16 +7,17 @@
 #                    and UndefinedBehaviorSanitizer (build/sanitize)
 #   ./run.sh slow    the same, for the tests labelled `slow` (nightly-style); first writes the
 #                    large PyTorch fixtures they read (installs python3-torch, -torchvision)
-#   ./run.sh bench [ops|models|overhead] [flags]   build, then time our ops or training steps
-#                    against PyTorch (installs python3-torch, python3-torchvision), or each
-#                    rebalancing method's step against Naive's; default: all three
+#   ./run.sh bench [ops|models|overhead|loader] [flags]   build, then time our ops or training
+#                    steps against PyTorch (installs python3-torch, -torchvision, -scipy, -pil),
+#                    each rebalancing method's step against Naive's, or the CREMA-D loader's
+#                    samples/s against a PyTorch DataLoader's; default: all four
 # Environment: MG_BUILD_DIR (default build/release), MG_JOBS (default: number of cores),
 # MG_CMAKE_ARGS (extra configure flags, e.g. "-DMG_CUDA=OFF"), MG_SANITIZE_BUILD_DIR (build/sanitize).
 set -euo pipefail
 cd "$(dirname "$0")"
 
 BUILD_PACKAGES=(g++ make cmake libopenblas-dev libgtest-dev libstb-dev)
-BENCH_PACKAGES=(python3 python3-torch python3-numpy python3-torchvision)
+BENCH_PACKAGES=(python3 python3-torch python3-numpy python3-torchvision python3-scipy python3-pil)
 DATA_PACKAGES=(python3 python3-numpy python3-pil espeak-ng dataset-fashion-mnist)
 BUILD_DIR=${MG_BUILD_DIR:-build/release}
 JOBS=${MG_JOBS:-$(nproc)}
@@ -65,6 +66,18 @@ sanitized_readers() {
   done
 }
 
+# The flags of the other benchmarks that bench_loader also takes (--no-torch, --python PATH), one
+# a line; it has no rows, threads or repeats.
+loader_flags() {
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --no-torch) echo "$1" ;;
+      --python) printf '%s\n%s\n' "$1" "${2:-}" && shift ;;
+    esac
+    shift
+  done
+}
+
 case "${1:-}" in
   demo)
     build -DMG_BUILD_TESTS=OFF
@@ -88,7 +101,7 @@ case "${1:-}" in
     build -DMG_BUILD_TESTS=OFF
     shift
     case "${1:-}" in
-      ops | models | overhead)
+      ops | models | overhead | loader)
         which=$1
         shift
         "$BUILD_DIR/bench_$which" "$@"
@@ -97,14 +110,16 @@ case "${1:-}" in
         "$BUILD_DIR/bench_ops" "$@"
         "$BUILD_DIR/bench_models" "$@"
         "$BUILD_DIR/bench_overhead" "$@"
+        mapfile -t shared < <(loader_flags "$@")
+        "$BUILD_DIR/bench_loader" "${shared[@]}"
         ;;
     esac
     ;;
   -h | --help | help)
-    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
     ;;
   *)
-    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
     ;;
 esac

@@ -142,11 +142,27 @@ Tensor decode_image(std::span<const std::uint8_t> bytes, const std::string& sour
   if (*format == Format::Bmp) check_bmp_size(bytes, width, height, source);
   if (*format == Format::Gif) check_gif_trailer(bytes, source);
 
-  std::unique_ptr<stbi_uc, decltype(&stbi_image_free)> rgb(
-      stbi_load_from_memory(bytes.data(), size, &width, &height, &channels, 3), &stbi_image_free);
-  MG_CHECK(rgb, source, ": corrupt or unsupported ", name, " (stb_image: ", stb_reason(), ")");
+  // JPEGs are decoded to RGBA and packed to RGB here: stb_image converts YCbCr to RGB with SSE2
+  // only for 4-byte pixels (its scalar path for 3-byte ones computes the same values, at a
+  // third of the speed; the colour conversion was a third of the decoding time).
+  const int components = *format == Format::Jpeg ? 4 : 3;
+  std::unique_ptr<stbi_uc, decltype(&stbi_image_free)> decoded(
+      stbi_load_from_memory(bytes.data(), size, &width, &height, &channels, components),
+      &stbi_image_free);
+  MG_CHECK(decoded, source, ": corrupt or unsupported ", name, " (stb_image: ", stb_reason(), ")");
   Tensor out = empty({height, width, 3}, kUInt8);
-  std::memcpy(out.raw_data(), rgb.get(), static_cast<std::size_t>(height) * width * 3);
+  const std::size_t pixels_decoded = static_cast<std::size_t>(height) * width;
+  auto* rgb = static_cast<std::uint8_t*>(out.raw_data());
+  if (components == 3) {
+    std::memcpy(rgb, decoded.get(), pixels_decoded * 3);
+  } else {
+    const stbi_uc* rgba = decoded.get();
+    for (std::size_t p = 0; p < pixels_decoded; ++p) {
+      rgb[3 * p] = rgba[4 * p];
+      rgb[3 * p + 1] = rgba[4 * p + 1];
+      rgb[3 * p + 2] = rgba[4 * p + 2];
+    }
+  }
   return out;
 }
 

@@ -88,6 +88,40 @@ const PolyphaseFilter& cached_filter(std::int64_t from, std::int64_t to) {
   return *found->second;
 }
 
+// Σ_k h[k]·x[k] over k < width (a multiple of 8), summed as every output is: eight partial sums
+// (one vector), added in order at the end.
+float sum_of(const float (&partial)[8]) {
+  float sum = 0;
+  for (float value : partial) sum += value;
+  return sum;
+}
+
+float dot_product(const float* h, const float* x, std::int64_t width) {
+  float a[8] = {};
+  for (std::int64_t k = 0; k < width; k += 8)
+    for (int l = 0; l < 8; ++l) a[l] = std::fma(h[k + l], x[k + l], a[l]);
+  return sum_of(a);
+}
+
+// dot_product(h, x + n·x_stride, width) into out[n·out_stride] for n < 4, each load of taps
+// serving four multiply-adds. (Separate named accumulators: the compiler keeps them in vector
+// registers, which it does not for a two-dimensional array.)
+void four_dot_products(const float* h, const float* x, std::int64_t x_stride, std::int64_t width,
+                       float* out, std::int64_t out_stride) {
+  const float *x0 = x, *x1 = x + x_stride, *x2 = x + 2 * x_stride, *x3 = x + 3 * x_stride;
+  float a0[8] = {}, a1[8] = {}, a2[8] = {}, a3[8] = {};
+  for (std::int64_t k = 0; k < width; k += 8) {
+    for (int l = 0; l < 8; ++l) {
+      a0[l] = std::fma(h[k + l], x0[k + l], a0[l]);
+      a1[l] = std::fma(h[k + l], x1[k + l], a1[l]);
+      a2[l] = std::fma(h[k + l], x2[k + l], a2[l]);
+      a3[l] = std::fma(h[k + l], x3[k + l], a3[l]);
+    }
+  }
+  out[0] = sum_of(a0), out[out_stride] = sum_of(a1);
+  out[2 * out_stride] = sum_of(a2), out[3 * out_stride] = sum_of(a3);
+}
+
 }  // namespace
 
 std::int64_t resampled_length(std::int64_t n, std::int64_t from_rate, std::int64_t to_rate) {
@@ -117,42 +151,19 @@ std::vector<float> resample(std::span<const float> samples, std::int64_t from_ra
   std::copy(samples.begin(), samples.end(), padded.begin() + half);
 
   std::vector<float> out(length, 0.0f);
-  const std::int64_t step_q = filter.down / filter.up, step_r = filter.down % filter.up;
-  std::int64_t q = 0, r = 0;
-  // Where output j reads: its inputs q - K + 1 .. q + K and its phase's taps.
-  auto next = [&](const float*& x, const float*& h) {
-    x = padded.data() + q + 1;
-    h = filter.taps.data() + r * width;
-    q += step_q;
-    r += step_r;
-    if (r >= filter.up) r -= filter.up, ++q;
-  };
-  // Four outputs at a time: four independent accumulators keep the fused multiply-adds from
-  // waiting on each other (one alone is bound by their latency, not by their throughput).
-  std::int64_t j = 0;
-  for (; j + 4 <= computed; j += 4) {
-    const float *x0, *x1, *x2, *x3, *h0, *h1, *h2, *h3;
-    next(x0, h0), next(x1, h1), next(x2, h2), next(x3, h3);
-    float a0[8] = {}, a1[8] = {}, a2[8] = {}, a3[8] = {};
-    for (std::int64_t k = 0; k < width; k += 8) {  // width is a multiple of 8
-      for (int l = 0; l < 8; ++l) {
-        a0[l] = std::fma(h0[k + l], x0[k + l], a0[l]);
-        a1[l] = std::fma(h1[k + l], x1[k + l], a1[l]);
-        a2[l] = std::fma(h2[k + l], x2[k + l], a2[l]);
-        a3[l] = std::fma(h3[k + l], x3[k + l], a3[l]);
-      }
-    }
-    float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    for (int l = 0; l < 8; ++l) s0 += a0[l], s1 += a1[l], s2 += a2[l], s3 += a3[l];
-    out[j] = s0, out[j + 1] = s1, out[j + 2] = s2, out[j + 3] = s3;
-  }
-  for (; j < computed; ++j) {
-    const float *x, *h;
-    next(x, h);
-    float sum = 0;
-#pragma omp simd reduction(+ : sum)
-    for (std::int64_t k = 0; k < width; ++k) sum = std::fma(h[k], x[k], sum);
-    out[j] = sum;
+  // Phase by phase: outputs j0, j0 + up, j0 + 2·up, ... share phase r = j0·down mod up, so their
+  // taps, and read inputs down apart. Eight of them at a time load each vector of taps once for
+  // eight multiply-adds (one output at a time needs two loads per multiply-add, which bounds the
+  // loop), with eight independent accumulators hiding the multiply-adds' latency.
+  const std::int64_t up = filter.up, down = filter.down;
+  for (std::int64_t j0 = 0; j0 < std::min(up, computed); ++j0) {
+    const float* h = filter.taps.data() + (j0 * down % up) * width;
+    // Output j0 + m·up reads inputs q - K + 1 .. q + K for q = q0 + m·down.
+    const float* x = padded.data() + j0 * down / up + 1;
+    std::int64_t m = 0;
+    for (; j0 + (m + 3) * up < computed; m += 4)
+      four_dot_products(h, x + m * down, down, width, &out[j0 + m * up], up);
+    for (; j0 + m * up < computed; ++m) out[j0 + m * up] = dot_product(h, x + m * down, width);
   }
   return out;
 }

@@ -74,6 +74,37 @@ Taps antialiased_bilinear_taps(std::int64_t in_size, std::int64_t out_size) {
   return taps;
 }
 
+// Rows the horizontal pass filters at once, one per vector lane (8 floats: one AVX register).
+constexpr std::int64_t kLanes = 8;
+
+// Resamples `rows` rows of in_size floats (row r starts at src + r * src_stride) to out_size
+// each, written contiguously at dst. Rows are filtered kLanes at a time, interleaved so that the
+// taps of one output pixel apply to all of them in one vector operation: each lane computes
+// exactly what a row-by-row loop does, in the same order.
+void resample_rows(const float* src, std::int64_t rows, std::int64_t src_stride,
+                   std::int64_t in_size, const Taps& taps, std::int64_t out_size, float* dst) {
+  std::vector<float> in(in_size * kLanes, 0.0f), out(out_size * kLanes);
+  for (std::int64_t r0 = 0; r0 < rows; r0 += kLanes) {
+    const std::int64_t lanes = std::min(kLanes, rows - r0);
+    for (std::int64_t l = 0; l < lanes; ++l) {
+      const float* row = src + (r0 + l) * src_stride;
+      for (std::int64_t x = 0; x < in_size; ++x) in[x * kLanes + l] = row[x];
+    }
+    for (std::int64_t i = 0; i < out_size; ++i) {
+      const float* w = &taps.weights[i * taps.max_count];
+      const float* from = &in[taps.start[i] * kLanes];
+      float sum[kLanes] = {};
+      for (std::int64_t j = 0; j < taps.count[i]; ++j)
+        for (std::int64_t l = 0; l < kLanes; ++l) sum[l] += from[j * kLanes + l] * w[j];
+      std::copy(sum, sum + kLanes, &out[i * kLanes]);
+    }
+    for (std::int64_t l = 0; l < lanes; ++l) {
+      float* row = dst + (r0 + l) * out_size;
+      for (std::int64_t i = 0; i < out_size; ++i) row[i] = out[i * kLanes + l];
+    }
+  }
+}
+
 // Resamples the middle axis of a contiguous [outer, in_size, inner] block to out_size.
 Tensor resample_axis(const Tensor& x, std::int64_t axis, std::int64_t out_size) {
   const std::int64_t in_size = x.size(axis);
@@ -87,16 +118,19 @@ Tensor resample_axis(const Tensor& x, std::int64_t axis, std::int64_t out_size) 
   const Taps taps = antialiased_bilinear_taps(in_size, out_size);
   const float* src = x.data_ptr<float>();
   float* dst = out.data_ptr<float>();
+  if (inner == 1) {
+    resample_rows(src, outer, in_size, in_size, taps, out_size, dst);
+    return out;
+  }
+  // Whole rows of `inner` values at a time, accumulated tap by tap (the same order per value).
   for (std::int64_t o = 0; o < outer; ++o) {
     for (std::int64_t i = 0; i < out_size; ++i) {
       const float* w = &taps.weights[i * taps.max_count];
       const float* from = src + (o * in_size + taps.start[i]) * inner;
       float* to = dst + (o * out_size + i) * inner;
-      for (std::int64_t k = 0; k < inner; ++k) {
-        float sum = 0.0f;
-        for (std::int64_t j = 0; j < taps.count[i]; ++j) sum += from[j * inner + k] * w[j];
-        to[k] = sum;
-      }
+      std::fill(to, to + inner, 0.0f);
+      for (std::int64_t j = 0; j < taps.count[i]; ++j)
+        for (std::int64_t k = 0; k < inner; ++k) to[k] += from[j * inner + k] * w[j];
     }
   }
   return out;
@@ -133,9 +167,19 @@ Tensor to_tensor(const Tensor& image) {
   Tensor out = empty({channels, height, width}, kFloat32);
   const std::uint8_t* src = hwc.data_ptr<std::uint8_t>();
   float* dst = out.data_ptr<float>();
+  const std::int64_t plane = height * width;
+  if (channels == 3) {  // RGB in one pass, which the compiler vectorises
+    float *red = dst, *green = dst + plane, *blue = dst + 2 * plane;
+    for (std::int64_t p = 0; p < plane; ++p) {
+      red[p] = static_cast<float>(src[3 * p]) / 255.0f;
+      green[p] = static_cast<float>(src[3 * p + 1]) / 255.0f;
+      blue[p] = static_cast<float>(src[3 * p + 2]) / 255.0f;
+    }
+    return out;
+  }
   for (std::int64_t c = 0; c < channels; ++c)
-    for (std::int64_t p = 0; p < height * width; ++p)
-      dst[c * height * width + p] = static_cast<float>(src[p * channels + c]) / 255.0f;
+    for (std::int64_t p = 0; p < plane; ++p)
+      dst[c * plane + p] = static_cast<float>(src[p * channels + c]) / 255.0f;
   return out;
 }
 
@@ -200,7 +244,23 @@ Tensor center_crop(const Tensor& image, std::int64_t height, std::int64_t width)
 
 Tensor resized_crop(const Tensor& image, std::int64_t top, std::int64_t left, std::int64_t height,
                     std::int64_t width, std::int64_t out_height, std::int64_t out_width) {
-  return resize(crop(image, top, left, height, width), out_height, out_width);
+  const Tensor x = checked_image(image, "resized_crop", 2);
+  const std::int64_t in_height = x.size(-2), in_width = x.size(-1);
+  const bool inside = top >= 0 && left >= 0 && height > 0 && width > 0 &&
+                      top + height <= in_height && left + width <= in_width;
+  if (!inside || width == out_width || out_height <= 0 || out_width <= 0)
+    return resize(crop(x, top, left, height, width), out_height, out_width);
+  // A box inside the image (always, for RandomResizedCrop): the horizontal pass reads the box
+  // straight from the image, without copying it out first; same values as crop + resize.
+  const std::int64_t planes = x.numel() / (in_height * in_width);
+  Tensor narrow = empty(with_spatial(x.shape(), height, out_width), kFloat32);
+  const Taps taps = antialiased_bilinear_taps(width, out_width);
+  const float* src = x.data_ptr<float>();
+  float* dst = narrow.data_ptr<float>();
+  for (std::int64_t p = 0; p < planes; ++p)
+    resample_rows(src + (p * in_height + top) * in_width + left, height, in_width, width, taps,
+                  out_width, dst + p * height * out_width);
+  return resample_axis(narrow, narrow.dim() - 2, out_height);
 }
 
 Tensor hflip(const Tensor& image) {

@@ -129,6 +129,16 @@ WavAudio parse_wav(std::span<const std::uint8_t> bytes, const std::string& sourc
   const std::size_t frames = data->size() / format->block_align;
   const std::size_t sample_size = format->bits / 8;
   audio.samples.resize(frames);
+  if (format->tag == kFormatPcm && format->bits == 16 && format->channels == 1) {
+    // The common case (CREMA-D, speech corpora), in a loop the compiler vectorises: the same
+    // values as decode_sample's, since v / 2^15 is exact in float.
+    const std::uint8_t* pcm = data->data();
+    for (std::size_t frame = 0; frame < frames; ++frame) {
+      const auto value = static_cast<std::int16_t>(pcm[2 * frame] | pcm[2 * frame + 1] << 8);
+      audio.samples[frame] = static_cast<float>(value) / 32768.0f;
+    }
+    return audio;
+  }
   for (std::size_t frame = 0; frame < frames; ++frame) {
     const std::uint8_t* first = data->data() + frame * format->block_align;
     double sum = 0;

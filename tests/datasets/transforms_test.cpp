@@ -158,6 +158,35 @@ TEST(RandomResizedCrop, IsTheResizedCropOfTheDrawnBox) {
                    resized_crop(image, box.top, box.left, box.height, box.width, 6, 9)));
 }
 
+TEST(Resize, RowsAreResampledIndependently) {
+  // The horizontal pass filters rows 8 at a time; 2 x 13 rows leave partial groups.
+  const Tensor image = rand({2, 13, 37});
+  for (std::int64_t width : {20, 50}) {
+    const Tensor out = resize(image, 13, width);
+    for (std::int64_t r = 0; r < 13; ++r)
+      EXPECT_TRUE(same(resize(crop(image, r, 0, 1, 37), 1, width), crop(out, r, 0, 1, width)))
+          << "row " << r << ", width " << width;
+  }
+}
+
+TEST(ResizedCrop, EqualsCropThenResize) {
+  // Boxes inside the image are resampled in place (no crop copy): the same values, bit for bit.
+  const Tensor image = rand({2, 3, 41, 57});
+  const std::vector<CropBox> boxes = {
+      {0, 0, 41, 57}, {5, 7, 11, 13}, {20, 30, 21, 27}, {3, 0, 9, 57}, {0, 50, 41, 7}};
+  for (const CropBox& box : boxes)
+    for (std::int64_t out : {6, 24}) {
+      const Tensor expected =
+          resize(crop(image, box.top, box.left, box.height, box.width), out, out + 3);
+      EXPECT_TRUE(same(resized_crop(image, box.top, box.left, box.height, box.width, out, out + 3),
+                       expected))
+          << box.top << " " << box.left << " " << box.height << " " << box.width << " -> " << out;
+    }
+  // Partly outside: the zero padding of crop.
+  EXPECT_TRUE(
+      same(resized_crop(image, -3, 50, 10, 12, 5, 5), resize(crop(image, -3, 50, 10, 12), 5, 5)));
+}
+
 TEST(RandomHorizontalFlip, ProbabilityZeroOneAndPerFrame) {
   const Tensor image = rand({3, 4, 5});
   Generator generator(2);
