@@ -40,8 +40,12 @@ WavRecipe recipe_of(AudioMode mode) {
 std::vector<float> tiled(const std::vector<float>& samples, std::int64_t length) {
   std::vector<float> out(static_cast<std::size_t>(length), 0.0f);
   if (samples.empty()) return out;
-  for (std::size_t i = 0; i < out.size(); ++i)
-    out[i] = std::clamp(samples[i % samples.size()], -1.0f, 1.0f);
+  // Whole repeats, then one clamping pass: no division per sample.
+  for (std::size_t at = 0; at < out.size(); at += samples.size()) {
+    const std::size_t count = std::min(samples.size(), out.size() - at);
+    std::copy_n(samples.begin(), count, out.begin() + static_cast<std::ptrdiff_t>(at));
+  }
+  for (float& x : out) x = std::clamp(x, -1.0f, 1.0f);
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include "core/ops_view.h"
 #include "datasets/data_loader.h"
 #include "test_util.h"
+#include "tests/datasets/textured_copy.h"
 
 namespace mg::data {
 namespace {
@@ -154,7 +155,10 @@ TEST(Cremad, FrameSelectionPolicies) {
 }
 
 TEST(Cremad, RandomCropsDependOnSeedEpochAndIndexOnly) {
-  CremadDataset a(options()), b(options());
+  CremadOptions textured = options();
+  const testing::TexturedCopy copy(kRoot, "cremad");
+  textured.root = copy.root();
+  CremadDataset a(textured), b(textured);
   EXPECT_TRUE(same(a.get(3).inputs.at("visual"), b.get(3).inputs.at("visual")));
   EXPECT_TRUE(same(a.get(3).inputs.at("audio"), b.get(3).inputs.at("audio")));
   const Tensor epoch0 = a.get(3).inputs.at("visual");
@@ -162,7 +166,7 @@ TEST(Cremad, RandomCropsDependOnSeedEpochAndIndexOnly) {
   EXPECT_FALSE(same(a.get(3).inputs.at("visual"), epoch0));
   b.set_epoch(1);
   EXPECT_TRUE(same(a.get(3).inputs.at("visual"), b.get(3).inputs.at("visual")));
-  CremadOptions other = options();
+  CremadOptions other = textured;
   other.seed = 1;
   EXPECT_FALSE(same(CremadDataset(other).get(3).inputs.at("visual"), epoch0));
 }

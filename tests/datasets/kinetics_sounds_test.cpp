@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "test_util.h"
+#include "tests/datasets/textured_copy.h"
 
 namespace mg::data {
 namespace {
@@ -126,7 +127,10 @@ TEST(KineticsSounds, OgmGeListsNpyAudioAndUnknownLabels) {
 }
 
 TEST(KineticsSounds, DeterministicPerSeedEpochAndIndex) {
-  KineticsSoundsDataset a(options()), b(options());
+  KineticsSoundsOptions textured = options();
+  const testing::TexturedCopy copy(kRoot, "kinetics_sounds");
+  textured.root = copy.root();
+  KineticsSoundsDataset a(textured), b(textured);
   const auto visual = [](const KineticsSoundsDataset& d) {
     return d.get(4).inputs.at("visual").to_vector<float>();
   };
