@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "core/error.h"
+#include "datasets/byte_order.h"
 #include "datasets/file_bytes.h"
 #include "datasets/image.h"
 
@@ -18,29 +19,13 @@ namespace {
 
 using Bytes = std::span<const std::uint8_t>;
 
-std::uint32_t read_le32(const std::uint8_t* at) {
-  return std::uint32_t(at[0]) | std::uint32_t(at[1]) << 8 | std::uint32_t(at[2]) << 16 |
-         std::uint32_t(at[3]) << 24;
-}
-
-bool has_id(const std::uint8_t* at, std::string_view id) {
-  return std::memcmp(at, id.data(), 4) == 0;
-}
-
-// A four-character code for messages, with non-printable bytes as '?'.
-std::string printable_id(const std::uint8_t* at) {
-  std::string id;
-  for (int i = 0; i < 4; ++i) id += at[i] >= 0x20 && at[i] < 0x7f ? char(at[i]) : '?';
-  return "'" + id + "'";
-}
-
 struct Chunk {
   const std::uint8_t* id;
   Bytes body;
   std::size_t offset;  // of the chunk header in the file
 
   bool is_list(std::string_view type) const {
-    return has_id(id, "LIST") && body.size() >= 4 && has_id(body.data(), type);
+    return is_fourcc(id, "LIST") && body.size() >= 4 && is_fourcc(body.data(), type);
   }
 };
 
@@ -53,11 +38,11 @@ void for_each_chunk(Bytes list, std::size_t offset, const std::string& source, V
     MG_CHECK(list.size() - at >= 8, source, ": truncated AVI: chunk header at byte ", offset + at,
              " has ", list.size() - at, " of 8 bytes");
     const std::uint8_t* header = list.data() + at;
-    const std::size_t size = read_le32(header + 4);
-    MG_CHECK(size <= list.size() - at - 8, source, ": truncated AVI: chunk ", printable_id(header),
+    const std::size_t size = load_le(header + 4, 4);
+    MG_CHECK(size <= list.size() - at - 8, source, ": truncated AVI: chunk ", quoted_fourcc(header),
              " at byte ", offset + at, " announces ", size, " bytes, ", list.size() - at - 8,
              " remain in its parent");
-    MG_CHECK(!has_id(header, "LIST") || size >= 4, source, ": corrupt AVI: LIST chunk at byte ",
+    MG_CHECK(!is_fourcc(header, "LIST") || size >= 4, source, ": corrupt AVI: LIST chunk at byte ",
              offset + at, " has no list type");
     visit(Chunk{header, list.subspan(at + 8, size), offset + at});
     // Odd sizes are followed by a pad byte, which a last chunk may lack.
@@ -82,22 +67,22 @@ class AviParser {
   AviParser(Bytes bytes, const std::string& source) : bytes_(bytes), source_(source) {}
 
   std::vector<std::vector<std::uint8_t>> parse() {
-    MG_CHECK(
-        bytes_.size() >= 12 && has_id(bytes_.data(), "RIFF") && has_id(bytes_.data() + 8, "AVI "),
-        source_, ": not an AVI file (no RIFF....AVI  header)");
+    MG_CHECK(bytes_.size() >= 12 && is_fourcc(bytes_.data(), "RIFF") &&
+                 is_fourcc(bytes_.data() + 8, "AVI "),
+             source_, ": not an AVI file (no RIFF....AVI  header)");
     // RIFF 'AVI ', then possibly RIFF 'AVIX' continuations; other trailing bytes are ignored.
     std::size_t at = 0;
     do {
-      const std::size_t size = read_le32(bytes_.data() + at + 4);
+      const std::size_t size = load_le(bytes_.data() + at + 4, 4);
       MG_CHECK(size >= 4 && size <= bytes_.size() - at - 8, source_, ": truncated AVI: RIFF ",
-               printable_id(bytes_.data() + at + 8), " chunk at byte ", at, " announces ", size,
+               quoted_fourcc(bytes_.data() + at + 8), " chunk at byte ", at, " announces ", size,
                " bytes, ", bytes_.size() - at - 8, " remain");
       const bool first = at == 0;
       for_each_chunk(bytes_.subspan(at + 12, size - 4), at + 12, source_,
                      [&](const Chunk& chunk) { top_level(chunk, first); });
       at += 8 + size + size % 2;
-    } while (at < bytes_.size() && bytes_.size() - at >= 12 && has_id(bytes_.data() + at, "RIFF") &&
-             has_id(bytes_.data() + at + 8, "AVIX"));
+    } while (at < bytes_.size() && bytes_.size() - at >= 12 &&
+             is_fourcc(bytes_.data() + at, "RIFF") && is_fourcc(bytes_.data() + at + 8, "AVIX"));
     MG_CHECK(video_stream_ >= 0, source_, ": AVI has no 'hdrl' list with a video stream");
     MG_CHECK(seen_movi_, source_, ": AVI has no 'movi' list");
     return std::move(frames_);
@@ -127,20 +112,20 @@ class AviParser {
     const std::uint8_t* type = nullptr;
     std::optional<Chunk> format;
     for_each_child(list, source_, [&](const Chunk& child) {
-      if (has_id(child.id, "strh")) {
+      if (is_fourcc(child.id, "strh")) {
         MG_CHECK(child.body.size() >= 8, source_, ": corrupt AVI: 'strh' chunk at byte ",
                  child.offset, " has ", child.body.size(), " bytes, needs at least 8");
         type = child.body.data();
-      } else if (has_id(child.id, "strf")) {
+      } else if (is_fourcc(child.id, "strf")) {
         format = child;
       }
     });
-    if (video_stream_ >= 0 || type == nullptr || !has_id(type, "vids")) return;
+    if (video_stream_ >= 0 || type == nullptr || !is_fourcc(type, "vids")) return;
     MG_CHECK(format && format->body.size() >= 20, source_, ": corrupt AVI: video stream ", index,
              " (at byte ", list.offset, ") has no BITMAPINFOHEADER 'strf' chunk");
     const std::uint8_t* compression = format->body.data() + 16;
     MG_CHECK(is_mjpeg(compression), source_, ": AVI video stream ", index, " has codec ",
-             printable_id(compression), "; only Motion-JPEG ('MJPG') AVIs are read");
+             quoted_fourcc(compression), "; only Motion-JPEG ('MJPG') AVIs are read");
     MG_CHECK(index < 100, source_, ": AVI video stream number ", index,
              " has no two-digit chunk id");
     video_stream_ = index;

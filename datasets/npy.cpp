@@ -9,6 +9,7 @@
 #include "core/creation.h"
 #include "core/error.h"
 #include "core/ops_copy.h"
+#include "datasets/byte_order.h"
 #include "datasets/file_bytes.h"
 #include "datasets/numpy_dtype.h"
 
@@ -162,12 +163,6 @@ class HeaderParser {
   std::size_t at_ = 0;
 };
 
-std::uint32_t little_endian(std::span<const std::uint8_t> bytes) {
-  std::uint32_t value = 0;
-  for (std::size_t i = bytes.size(); i-- > 0;) value = value << 8 | bytes[i];
-  return value;
-}
-
 }  // namespace
 
 Tensor parse_npy(std::span<const std::uint8_t> bytes, const std::string& source_name) {
@@ -182,7 +177,7 @@ Tensor parse_npy(std::span<const std::uint8_t> bytes, const std::string& source_
   const std::size_t length_size = major == 1 ? 2 : 4;
   MG_CHECK(bytes.size() >= 8 + length_size, source, ": truncated npy preamble (", bytes.size(),
            " bytes)");
-  const std::size_t header_len = little_endian(bytes.subspan(8, length_size));
+  const std::size_t header_len = load_le(bytes.data() + 8, length_size);
   const std::size_t header_start = 8 + length_size;
   MG_CHECK(header_len <= bytes.size() - header_start, source, ": truncated npy header (",
            header_len, " bytes announced, ", bytes.size() - header_start, " present)");

@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "core/ops_copy.h"
 #include "core/ops_view.h"
+#include "datasets/byte_order.h"
 #include "datasets/file_bytes.h"
 #include "datasets/numpy_dtype.h"
 
@@ -202,10 +203,7 @@ class Unpickler {
     return out;
   }
   std::uint64_t take_unsigned(std::size_t size, std::string_view what) {
-    const Bytes raw = take(size, what);
-    std::uint64_t value = 0;
-    for (std::size_t i = size; i-- > 0;) value = value << 8 | raw[i];
-    return value;
+    return load_le(take(size, what).data(), size);
   }
   // A GLOBAL operand: text up to a newline.
   Bytes take_line(std::string_view what) {

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "core/error.h"
+#include "datasets/byte_order.h"
 
 namespace mg::data {
 namespace {
@@ -11,24 +12,6 @@ constexpr std::uint8_t kDht = 0xC4, kSos = 0xDA, kEoi = 0xD9, kTem = 0x01;
 
 bool is_restart(std::uint8_t marker) {
   return marker >= 0xD0 && marker <= 0xD7;
-}
-
-std::uint32_t read_le(std::span<const std::uint8_t> bytes, std::size_t at, std::size_t size) {
-  std::uint32_t value = 0;
-  for (std::size_t i = size; i-- > 0;) value = value << 8 | bytes[at + i];
-  return value;
-}
-
-std::uint32_t read_be32(const std::uint8_t* at) {
-  return std::uint32_t(at[0]) << 24 | std::uint32_t(at[1]) << 16 | std::uint32_t(at[2]) << 8 |
-         at[3];
-}
-
-// A chunk type for messages, with non-printable bytes as '?'.
-std::string printable_type(const std::uint8_t* at) {
-  std::string type;
-  for (int i = 0; i < 4; ++i) type += at[i] >= 0x20 && at[i] < 0x7f ? char(at[i]) : '?';
-  return "'" + type + "'";
 }
 
 std::string hex_marker(std::uint8_t marker) {
@@ -100,16 +83,16 @@ void check_png_chunks(std::span<const std::uint8_t> bytes, const std::string& so
   while (true) {
     MG_CHECK(size - at >= 8, source, ": truncated PNG: no IEND chunk in its ", size, " bytes");
     const std::uint8_t* type = bytes.data() + at + 4;
-    const std::size_t length = read_be32(bytes.data() + at);
+    const std::size_t length = load_be32(bytes.data() + at);
     if (std::memcmp(type, "IEND", 4) == 0) return;
     MG_CHECK(length <= size - at - 8 && size - at - 8 - length >= 4, source,
-             ": truncated PNG: chunk ", printable_type(type), " at byte ", at, " has ", length,
+             ": truncated PNG: chunk ", quoted_fourcc(type), " at byte ", at, " has ", length,
              " bytes and a CRC, ", size - at - 8, " remain");
     const bool critical = (type[0] & 0x20) == 0;
     MG_CHECK(!critical || std::memcmp(type, "IHDR", 4) == 0 || std::memcmp(type, "PLTE", 4) == 0 ||
                  std::memcmp(type, "IDAT", 4) == 0 || std::memcmp(type, "CgBI", 4) == 0,
-             source, ": unsupported PNG: unknown critical chunk ", printable_type(type),
-             " at byte ", at);
+             source, ": unsupported PNG: unknown critical chunk ", quoted_fourcc(type), " at byte ",
+             at);
     if (std::memcmp(type, "IDAT", 4) == 0) {
       MG_CHECK(seen_idat || length > 0, source,
                ": unsupported PNG: empty first IDAT chunk at byte ", at);
@@ -128,9 +111,9 @@ void check_bmp_size(std::span<const std::uint8_t> bytes, std::int64_t width, std
                     const std::string& source_name) {
   const std::string& source = source_name;
   MG_CHECK(bytes.size() >= 30, source, ": truncated BMP header (", bytes.size(), " bytes)");
-  const std::int64_t pixels_at = read_le(bytes, 10, 4);
-  const std::uint32_t header_size = read_le(bytes, 14, 4);
-  const std::int64_t bits = read_le(bytes, header_size == 12 ? 24 : 28, 2);
+  const std::int64_t pixels_at = load_le(bytes.data() + 10, 4);
+  const std::uint32_t header_size = load_le(bytes.data() + 14, 4);
+  const std::int64_t bits = load_le(bytes.data() + (header_size == 12 ? 24 : 28), 2);
   const std::int64_t row_bytes = (width * bits + 31) / 32 * 4;  // rows pad to 4 bytes
   const std::int64_t needed = pixels_at + row_bytes * height;
   MG_CHECK(needed <= static_cast<std::int64_t>(bytes.size()), source, ": truncated BMP: ", width,

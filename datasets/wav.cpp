@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "core/error.h"
+#include "datasets/byte_order.h"
 #include "datasets/file_bytes.h"
 
 namespace mg::data {
@@ -18,23 +19,6 @@ constexpr std::uint16_t kFormatExtensible = 0xFFFE;
 // Bytes 2..15 of every KSDATAFORMAT_SUBTYPE_* GUID; bytes 0..1 hold the format tag.
 constexpr std::uint8_t kSubformatTail[14] = {0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80,
                                              0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71};
-
-std::uint32_t read_le(const std::uint8_t* at, std::size_t size) {
-  std::uint32_t value = 0;
-  for (std::size_t i = size; i-- > 0;) value = value << 8 | at[i];
-  return value;
-}
-
-bool has_id(const std::uint8_t* at, std::string_view id) {
-  return std::memcmp(at, id.data(), 4) == 0;
-}
-
-// A chunk id for messages, with non-printable bytes as '?'.
-std::string printable_id(const std::uint8_t* at) {
-  std::string id;
-  for (int i = 0; i < 4; ++i) id += at[i] >= 0x20 && at[i] < 0x7f ? char(at[i]) : '?';
-  return "'" + id + "'";
-}
 
 struct Format {
   std::uint16_t tag;  // kFormatPcm or kFormatFloat, after resolving WAVE_FORMAT_EXTENSIBLE
@@ -48,16 +32,17 @@ Format parse_format(std::span<const std::uint8_t> chunk, const std::string& sour
   MG_CHECK(chunk.size() >= 16, source, ": WAV 'fmt ' chunk has ", chunk.size(),
            " bytes, needs at least 16");
   const std::uint8_t* at = chunk.data();
-  Format format{static_cast<std::uint16_t>(read_le(at, 2)),
-                static_cast<std::uint16_t>(read_le(at + 2, 2)), read_le(at + 4, 4),
-                static_cast<std::uint16_t>(read_le(at + 12, 2)),
-                static_cast<std::uint16_t>(read_le(at + 14, 2))};
+  Format format{static_cast<std::uint16_t>(load_le(at, 2)),
+                static_cast<std::uint16_t>(load_le(at + 2, 2)),
+                static_cast<std::uint32_t>(load_le(at + 4, 4)),
+                static_cast<std::uint16_t>(load_le(at + 12, 2)),
+                static_cast<std::uint16_t>(load_le(at + 14, 2))};
   if (format.tag == kFormatExtensible) {
     MG_CHECK(chunk.size() >= 40, source, ": WAV 'fmt ' chunk of WAVE_FORMAT_EXTENSIBLE has ",
              chunk.size(), " bytes, needs 40");
     MG_CHECK(std::equal(std::begin(kSubformatTail), std::end(kSubformatTail), at + 26), source,
              ": WAV WAVE_FORMAT_EXTENSIBLE with an unknown SubFormat GUID");
-    format.tag = static_cast<std::uint16_t>(read_le(at + 24, 2));
+    format.tag = static_cast<std::uint16_t>(load_le(at + 24, 2));
   }
   MG_CHECK(format.tag == kFormatPcm || format.tag == kFormatFloat, source,
            ": unsupported WAV format tag ", format.tag,
@@ -79,15 +64,13 @@ Format parse_format(std::span<const std::uint8_t> chunk, const std::string& sour
 // One sample, scaled as the header comment says.
 double decode_sample(const std::uint8_t* at, const Format& format) {
   if (format.tag == kFormatFloat) {
-    if (format.bits == 32) return std::bit_cast<float>(read_le(at, 4));
-    const std::uint64_t bits = read_le(at, 4) | static_cast<std::uint64_t>(read_le(at + 4, 4))
-                                                    << 32;
-    return std::bit_cast<double>(bits);
+    if (format.bits == 32) return std::bit_cast<float>(static_cast<std::uint32_t>(load_le(at, 4)));
+    return std::bit_cast<double>(load_le(at, 8));
   }
   if (format.bits == 8) return (static_cast<int>(at[0]) - 128) / 128.0;
   const std::size_t size = format.bits / 8;
   // Shift the sample into the top of an int32 to sign-extend it.
-  const auto value = static_cast<std::int32_t>(read_le(at, size) << (32 - format.bits));
+  const auto value = static_cast<std::int32_t>(load_le(at, size) << (32 - format.bits));
   return value / 2147483648.0;
 }
 
@@ -95,8 +78,9 @@ double decode_sample(const std::uint8_t* at, const Format& format) {
 
 WavAudio parse_wav(std::span<const std::uint8_t> bytes, const std::string& source_name) {
   const std::string& source = source_name;
-  MG_CHECK(bytes.size() >= 12 && has_id(bytes.data(), "RIFF") && has_id(bytes.data() + 8, "WAVE"),
-           source, ": not a WAV file (no RIFF....WAVE header)");
+  MG_CHECK(
+      bytes.size() >= 12 && is_fourcc(bytes.data(), "RIFF") && is_fourcc(bytes.data() + 8, "WAVE"),
+      source, ": not a WAV file (no RIFF....WAVE header)");
   std::optional<Format> format;
   std::optional<std::span<const std::uint8_t>> data;
   std::size_t at = 12;
@@ -104,15 +88,15 @@ WavAudio parse_wav(std::span<const std::uint8_t> bytes, const std::string& sourc
     MG_CHECK(bytes.size() - at >= 8, source, ": WAV chunk header at byte ", at, " is truncated (",
              bytes.size() - at, " of 8 bytes)");
     const std::uint8_t* header = bytes.data() + at;
-    const std::size_t size = read_le(header + 4, 4);
-    MG_CHECK(size <= bytes.size() - at - 8, source, ": WAV chunk ", printable_id(header),
+    const std::size_t size = load_le(header + 4, 4);
+    MG_CHECK(size <= bytes.size() - at - 8, source, ": WAV chunk ", quoted_fourcc(header),
              " at byte ", at, " is truncated: ", size, " bytes announced, ", bytes.size() - at - 8,
              " present");
     const auto body = bytes.subspan(at + 8, size);
-    if (has_id(header, "fmt ")) {
+    if (is_fourcc(header, "fmt ")) {
       MG_CHECK(!format, source, ": WAV file has two 'fmt ' chunks");
       format = parse_format(body, source);
-    } else if (has_id(header, "data")) {
+    } else if (is_fourcc(header, "data")) {
       MG_CHECK(!data, source, ": WAV file has two 'data' chunks");
       data = body;
     }

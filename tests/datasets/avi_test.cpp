@@ -8,21 +8,15 @@
 #include "datasets/file_bytes.h"
 #include "datasets/image.h"
 #include "test_util.h"
+#include "tests/datasets/riff_test_util.h"
 
 namespace mg::data {
 namespace {
 
 using Frames = std::vector<std::vector<std::uint8_t>>;
 
-std::string le(std::uint32_t value, int size) {
-  std::string out;
-  for (int i = 0; i < size; ++i) out += char((value >> (8 * i)) & 0xff);
-  return out;
-}
-
-std::string chunk(const std::string& id, const std::string& body) {
-  return id + le(body.size(), 4) + body + (body.size() % 2 ? std::string(1, '\0') : "");
-}
+using testing::chunk;
+using testing::le;
 
 std::string list(const std::string& type, const std::string& body) {
   return chunk("LIST", type + body);

@@ -4,19 +4,13 @@
 #include <fstream>
 
 #include "test_util.h"
+#include "tests/datasets/riff_test_util.h"
 
 namespace mg::data {
 namespace {
 
-std::string le(std::uint32_t value, int size) {
-  std::string out;
-  for (int i = 0; i < size; ++i) out += char((value >> (8 * i)) & 0xff);
-  return out;
-}
-
-std::string chunk(const std::string& id, const std::string& body) {
-  return id + le(body.size(), 4) + body + (body.size() % 2 ? std::string(1, '\0') : "");
-}
+using testing::chunk;
+using testing::le;
 
 std::string fmt_body(int tag, int channels, int rate, int bits) {
   const int align = channels * bits / 8;
