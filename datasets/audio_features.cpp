@@ -36,6 +36,20 @@ WavRecipe recipe_of(AudioMode mode) {
   throw Error("wav_spectrogram: the audio mode reads no WAV");
 }
 
+// The clip at the recipe's rate, as far as tiling keeps it: a long file costs no more than a
+// clip of the recipe's length (the outputs kept equal those of resampling it whole).
+std::vector<float> resampled_prefix(const WavAudio& audio, const WavRecipe& recipe) {
+  if (audio.sample_rate == recipe.rate || audio.samples.empty()) return audio.samples;
+  const auto n = static_cast<std::int64_t>(audio.samples.size());
+  const std::int64_t needed = resampled_length(recipe.length, recipe.rate, audio.sample_rate) +
+                              resample_reach(audio.sample_rate, recipe.rate);
+  const std::span<const float> prefix(audio.samples.data(),
+                                      static_cast<std::size_t>(std::min(n, needed)));
+  std::vector<float> out = resample(prefix, audio.sample_rate, recipe.rate);
+  if (needed < n) out.resize(static_cast<std::size_t>(recipe.length));
+  return out;
+}
+
 // `samples` repeated end to end, cut to `length`, clipped to [-1, 1] (np.tile + clip).
 std::vector<float> tiled(const std::vector<float>& samples, std::int64_t length) {
   std::vector<float> out(static_cast<std::size_t>(length), 0.0f);
@@ -78,10 +92,12 @@ std::string audio_extension(AudioMode mode) {
 Tensor wav_spectrogram(const WavAudio& audio, AudioMode mode, const std::string& source) {
   const WavRecipe recipe = recipe_of(mode);
   MG_CHECK(audio.sample_rate > 0, source, ": sample rate ", audio.sample_rate);
-  const std::vector<float> resampled =
-      audio.sample_rate == recipe.rate || audio.samples.empty()
-          ? audio.samples
-          : resample(audio.samples, audio.sample_rate, recipe.rate);
+  std::vector<float> resampled;
+  try {
+    resampled = resampled_prefix(audio, recipe);
+  } catch (const Error& e) {
+    throw Error(str(source, ": ", e.what()));
+  }
   const std::vector<float> clip = tiled(resampled, recipe.length);
   if (mode == AudioMode::WavScipyPsd1004) {
     Tensor psd = native::contiguous(spectrogram_psd(

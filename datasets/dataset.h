@@ -30,6 +30,7 @@ class Dataset {
   virtual Sample get(std::int64_t index) const = 0;
   // Sample `index` as epoch `epoch` sees it: what the DataLoader calls, so that a data set whose
   // random augmentations depend on the epoch follows the loader's set_epoch. Default: get(index).
+  // A data set that wraps another (Subset) forwards it.
   virtual Sample get_for_epoch(std::int64_t index, std::int64_t epoch) const;
   // Where sample `index` comes from, known without reading it (a file path): what the DataLoader
   // names when get() throws. Empty when unknown.

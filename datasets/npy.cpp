@@ -254,13 +254,7 @@ std::vector<std::uint8_t> npy_bytes(const Tensor& tensor) {
 }
 
 void write_npy(const std::string& path, const Tensor& tensor) {
-  const std::vector<std::uint8_t> bytes = npy_bytes(tensor);
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  MG_CHECK(out.good(), path, ": cannot open for writing");
-  out.write(reinterpret_cast<const char*>(bytes.data()),
-            static_cast<std::streamsize>(bytes.size()));
-  out.close();
-  MG_CHECK(out.good(), path, ": write failed");
+  write_file_bytes(path, npy_bytes(tensor));
 }
 
 }  // namespace mg::data

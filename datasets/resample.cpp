@@ -124,6 +124,12 @@ void four_dot_products(const float* h, const float* x, std::int64_t x_stride, st
 
 }  // namespace
 
+std::int64_t resample_reach(std::int64_t from_rate, std::int64_t to_rate) {
+  MG_CHECK(from_rate > 0 && to_rate > 0, "resample: rates must be positive, got ", from_rate,
+           " -> ", to_rate, " Hz");
+  return from_rate == to_rate ? 0 : cached_filter(from_rate, to_rate).half + 1;
+}
+
 std::int64_t resampled_length(std::int64_t n, std::int64_t from_rate, std::int64_t to_rate) {
   MG_CHECK(from_rate > 0 && to_rate > 0, "resample: sample rates must be positive, got ", from_rate,
            " -> ", to_rate, " Hz");

@@ -50,4 +50,9 @@ std::vector<float> resample(std::span<const float> samples, std::int64_t from_ra
 // The number of samples resample() returns for n inputs: ceil(n·(to/from)) in float64.
 std::int64_t resampled_length(std::int64_t n, std::int64_t from_rate, std::int64_t to_rate);
 
+// How many input samples past an output instant the filter reads: the first m outputs of any
+// prefix of at least ceil(m·from/to) + resample_reach(from, to) inputs equal those of the whole
+// signal, so a caller that keeps m outputs need not resample the rest.
+std::int64_t resample_reach(std::int64_t from_rate, std::int64_t to_rate);
+
 }  // namespace mg::data

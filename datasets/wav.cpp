@@ -16,6 +16,8 @@ namespace {
 constexpr std::uint16_t kFormatPcm = 1;
 constexpr std::uint16_t kFormatFloat = 3;
 constexpr std::uint16_t kFormatExtensible = 0xFFFE;
+constexpr std::uint32_t kMinSampleRate = 1000;
+constexpr std::uint32_t kMaxSampleRate = 1000000;
 // Bytes 2..15 of every KSDATAFORMAT_SUBTYPE_* GUID; bytes 0..1 hold the format tag.
 constexpr std::uint8_t kSubformatTail[14] = {0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80,
                                              0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71};
@@ -48,7 +50,10 @@ Format parse_format(std::span<const std::uint8_t> chunk, const std::string& sour
            ": unsupported WAV format tag ", format.tag,
            " (supported: 1 PCM, 3 IEEE float, 0xFFFE extensible of those)");
   MG_CHECK(format.channels > 0, source, ": WAV 'fmt ' chunk says 0 channels");
-  MG_CHECK(format.sample_rate > 0, source, ": WAV 'fmt ' chunk says sample rate 0");
+  // A corrupt rate would send the resampler into a filter or output of any size.
+  MG_CHECK(format.sample_rate >= kMinSampleRate && format.sample_rate <= kMaxSampleRate, source,
+           ": WAV 'fmt ' chunk says sample rate ", format.sample_rate, " Hz, outside [",
+           kMinSampleRate, ", ", kMaxSampleRate, "]");
   const bool supported = format.tag == kFormatPcm ? (format.bits == 8 || format.bits == 16 ||
                                                      format.bits == 24 || format.bits == 32)
                                                   : (format.bits == 32 || format.bits == 64);

@@ -24,7 +24,7 @@ struct WavAudio {
 };
 
 // Parses a whole .wav file held in memory; `source_name` (a path, or "<bytes>") starts every
-// error message, followed by what is wrong.
+// error message, followed by what is wrong. A sample rate outside [1 kHz, 1 MHz] is an error.
 WavAudio parse_wav(std::span<const std::uint8_t> bytes, const std::string& source_name);
 
 // read_file_bytes + parse_wav.

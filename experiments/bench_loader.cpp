@@ -131,10 +131,11 @@ class OneThreadPerWorker final : public mg::data::Dataset {
   explicit OneThreadPerWorker(std::shared_ptr<const mg::data::Dataset> dataset)
       : dataset_(std::move(dataset)) {}
   std::int64_t size() const override { return dataset_->size(); }
-  mg::data::Sample get(std::int64_t index) const override {
+  mg::data::Sample get(std::int64_t index) const override { return get_for_epoch(index, 0); }
+  mg::data::Sample get_for_epoch(std::int64_t index, std::int64_t epoch) const override {
     thread_local bool single = false;
     if (!single) mg::set_num_threads(1), single = true;
-    return dataset_->get(index);
+    return dataset_->get_for_epoch(index, epoch);
   }
   std::string source(std::int64_t index) const override { return dataset_->source(index); }
 
@@ -186,8 +187,7 @@ Result time_ours(const Flags& flags) {
         double cpu_start = 0;
         for (int epoch = 0; epoch <= flags.epochs; ++epoch) {
           if (epoch == 1) cpu_start = cpu_seconds();
-          loader.set_epoch(epoch);
-          cremad->set_epoch(epoch);  // new crops and flips
+          loader.set_epoch(epoch);  // new order, crops and flips
           const auto start = Clock::now();
           std::int64_t count = 0;
           for (const mg::data::Batch& batch : loader) count += batch.labels.size(0);

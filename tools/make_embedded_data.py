@@ -677,7 +677,12 @@ def main(argv=None):
         if os.path.exists(out):
             old = tempfile.mkdtemp(prefix=f".{os.path.basename(out)}.old-", dir=parent)
             os.rename(out, os.path.join(old, "data"))
-            os.rename(root, out)
+            try:
+                os.rename(root, out)
+            except BaseException:
+                os.rename(os.path.join(old, "data"), out)  # the earlier build stays in place
+                shutil.rmtree(old, ignore_errors=True)
+                raise
             shutil.rmtree(old)
         else:
             os.rename(root, out)

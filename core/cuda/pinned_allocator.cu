@@ -58,16 +58,25 @@ class PinnedCache final : public Allocator {
     return ptr;
   }
 
-  void deallocate(void* ptr, std::size_t) override {
+  // Runs in Storage's destructor, so it must not throw: when the uploads cannot be marked (a
+  // CUDA error, or the runtime already shut down at exit), the block stays in use, never to be
+  // handed out again.
+  void deallocate(void* ptr, std::size_t) noexcept override {
     if (ptr == nullptr) return;
     std::lock_guard lock(mutex_);
-    Block& block = blocks_.at(ptr);
-    for (const int device : block.read_by) {
-      DeviceGuard guard(device);
-      cudaEvent_t event = nullptr;
-      MG_CUDA_CHECK(cudaEventCreateWithFlags(&event, cudaEventDisableTiming), "pinned memory");
-      MG_CUDA_CHECK(cudaEventRecord(event, stream(device)), "pinned memory");
-      block.pending.push_back(event);
+    const auto found = blocks_.find(ptr);
+    if (found == blocks_.end()) return;
+    Block& block = found->second;
+    try {
+      for (const int device : block.read_by) {
+        DeviceGuard guard(device);
+        cudaEvent_t event = nullptr;
+        MG_CUDA_CHECK(cudaEventCreateWithFlags(&event, cudaEventDisableTiming), "pinned memory");
+        block.pending.push_back(event);
+        MG_CUDA_CHECK(cudaEventRecord(event, stream(device)), "pinned memory");
+      }
+    } catch (...) {
+      return;
     }
     block.read_by.clear();
     block.in_use = false;

@@ -135,6 +135,31 @@ TEST(Resample, FiltersAreSharedAcrossThreads) {
   for (const std::vector<float>& result : results) EXPECT_EQ(result, results[0]);
 }
 
+// What a loader relies on to resample only the samples it keeps (audio_features.cpp).
+TEST(Resample, APrefixReachingPastTheKeptOutputsGivesTheSameOutputs) {
+  std::mt19937 random(5);
+  std::normal_distribution<float> noise(0.0f, 0.3f);
+  std::vector<float> signal(40000);
+  for (float& x : signal) x = noise(random);
+  for (const auto& [from, to] : {std::pair{16000, 22050}, {48000, 22050}, {22050, 16000}}) {
+    const std::int64_t kept = 9000;
+    const std::int64_t prefix = resampled_length(kept, to, from) + resample_reach(from, to);
+    const std::vector<float> whole = resample(signal, from, to);
+    const std::vector<float> part =
+        resample(std::span<const float>(signal.data(), static_cast<std::size_t>(prefix)), from, to);
+    ASSERT_GE(part.size(), static_cast<std::size_t>(kept));
+    EXPECT_TRUE(std::equal(part.begin(), part.begin() + kept, whole.begin()))
+        << from << " -> " << to;
+    // Half the reach is not enough: the bound means something.
+    const std::int64_t short_prefix = prefix - resample_reach(from, to) / 2;
+    const std::vector<float> short_part = resample(
+        std::span<const float>(signal.data(), static_cast<std::size_t>(short_prefix)), from, to);
+    ASSERT_GE(short_part.size(), static_cast<std::size_t>(kept));
+    EXPECT_FALSE(std::equal(short_part.begin(), short_part.begin() + kept, whole.begin()))
+        << from << " -> " << to;
+  }
+}
+
 TEST(Resample, RejectsBadRates) {
   const std::vector<float> in(10, 0.0f);
   EXPECT_MG_ERROR(resample(in, 0, 22050), "resample", "must be positive", "0 -> 22050");

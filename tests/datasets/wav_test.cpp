@@ -125,7 +125,10 @@ TEST(Wav, CorruptFilesGiveClearErrors) {
   EXPECT_MG_ERROR(parse(riff(fmt)), "x.wav", "no 'data' chunk");
   EXPECT_MG_ERROR(parse(riff(fmt + fmt + data)), "two 'fmt ' chunks");
   EXPECT_MG_ERROR(parse(riff(chunk("fmt ", fmt_body(1, 0, 16000, 16)) + data)), "0 channels");
-  EXPECT_MG_ERROR(parse(riff(chunk("fmt ", fmt_body(1, 1, 0, 16)) + data)), "sample rate 0");
+  EXPECT_MG_ERROR(parse(riff(chunk("fmt ", fmt_body(1, 1, 0, 16)) + data)), "sample rate 0 Hz");
+  // A rate no recording has would make the resampler build a filter or output of any size.
+  EXPECT_MG_ERROR(parse(riff(chunk("fmt ", fmt_body(1, 1, 1, 16)) + data)), "sample rate 1 Hz",
+                  "outside [1000, 1000000]");
   EXPECT_MG_ERROR(parse(riff(chunk("fmt ", fmt_body(1, 1, 16000, 12)) + data)),
                   "unsupported WAV sample size: 12-bit PCM");
   EXPECT_MG_ERROR(parse(riff(chunk("fmt ", fmt_body(3, 1, 16000, 16)) + data)),
