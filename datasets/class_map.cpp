@@ -29,14 +29,9 @@ std::int64_t ClassMap::add(const std::string& name) {
 
 ClassMap read_class_list(const std::string& path) {
   const std::vector<std::uint8_t> bytes = read_file_bytes(path);
-  std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
   ClassMap classes;
   std::int64_t line_number = 0;
-  while (!text.empty()) {
-    const std::size_t end = text.find('\n');
-    std::string_view line = text.substr(0, end);
-    text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
+  for (std::string_view line : text_lines(bytes)) {
     ++line_number;
     const std::size_t start = line.find_first_not_of(" \t\r");
     if (start == std::string_view::npos) continue;

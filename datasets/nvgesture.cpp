@@ -84,12 +84,10 @@ std::string under_root(const std::string& root, std::string_view folder) {
 std::vector<NvGestureRow> read_nvgesture_list(const std::string& path, const std::string& root,
                                               std::int64_t num_classes, const BadLines& bad) {
   const std::vector<std::uint8_t> bytes = read_file_bytes(path);
-  const std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   std::vector<NvGestureRow> out;
-  const std::vector<std::string_view> lines = split_on(text, '\n');
+  const std::vector<std::string_view> lines = text_lines(bytes);
   for (std::size_t l = 0; l < lines.size(); ++l) {
-    std::string_view line = lines[l];
-    if (line.ends_with('\r')) line.remove_suffix(1);
+    const std::string_view line = lines[l];
     if (line.find_first_not_of(' ') == std::string_view::npos) continue;
     const auto line_number = static_cast<std::int64_t>(l + 1);
     NvGestureRow row;

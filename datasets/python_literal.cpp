@@ -193,16 +193,10 @@ std::vector<PythonList> read_python_lists(const std::string& path,
                                           std::vector<std::int64_t>& line_numbers) {
   line_numbers.clear();
   const std::vector<std::uint8_t> bytes = read_file_bytes(path);
-  std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
   std::vector<PythonList> lists;
   std::int64_t line_number = 0;
-  while (!text.empty()) {
-    const std::size_t end = text.find('\n');
-    std::string_view line = text.substr(0, end);
-    text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
+  for (const std::string_view line : text_lines(bytes)) {
     ++line_number;
-    if (line.ends_with('\r')) line.remove_suffix(1);
     if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
     lists.push_back(parse_python_list(line, path, line_number));
     line_numbers.push_back(line_number);

@@ -11,18 +11,10 @@ namespace {
 
 constexpr std::int64_t kClasses = 3;
 
-std::vector<std::string> text_lines(const std::string& path) {
+std::vector<std::string> file_lines(const std::string& path) {
   const std::vector<std::uint8_t> bytes = read_file_bytes(path);
-  std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
   std::vector<std::string> lines;
-  while (!text.empty()) {
-    const std::size_t end = text.find('\n');
-    std::string_view line = text.substr(0, end);
-    text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
-    if (line.ends_with('\r')) line.remove_suffix(1);
-    lines.emplace_back(line);
-  }
+  for (const std::string_view line : text_lines(bytes)) lines.emplace_back(line);
   while (!lines.empty() && lines.back().empty()) lines.pop_back();
   return lines;
 }
@@ -71,7 +63,7 @@ std::vector<TextImageRow> read_tombert_tsv(const std::string& path, TwitterText 
 
 std::vector<TextImageRow> read_tombert_txt(const std::string& path, TwitterText mode,
                                            const BadLines& bad) {
-  const std::vector<std::string> lines = text_lines(path);
+  const std::vector<std::string> lines = file_lines(path);
   std::vector<TextImageRow> out;
   for (std::size_t first = 0; first < lines.size(); first += 4) {
     const auto line_number = static_cast<std::int64_t>(first + 1);

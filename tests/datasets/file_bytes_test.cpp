@@ -51,5 +51,17 @@ TEST(WriteFileBytes, ReplacesTheFileWholeAndLeavesNoTemporaryFile) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(TextLines, DropsTheByteOrderMarkAndLineEnds) {
+  const std::string text =
+      "\xEF\xBB\xBF"
+      "first\r\nsecond\n\r\nlast";
+  const std::vector<std::uint8_t> bytes(text.begin(), text.end());
+  EXPECT_EQ(text_lines(bytes), (std::vector<std::string_view>{"first", "second", "", "last"}));
+  const std::string ended = "a\nb\n";
+  EXPECT_EQ(text_lines(std::vector<std::uint8_t>(ended.begin(), ended.end())),
+            (std::vector<std::string_view>{"a", "b"}));
+  EXPECT_TRUE(text_lines({}).empty());
+}
+
 }  // namespace
 }  // namespace mg::data
