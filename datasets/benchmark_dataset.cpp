@@ -39,16 +39,24 @@ Sample BenchmarkDataset::get(std::int64_t index) const {
 }
 
 Sample BenchmarkDataset::get_for_epoch(std::int64_t index, std::int64_t epoch) const {
-  MG_CHECK(index >= 0 && index < size(), "dataset: index ", index, " out of range for ", size(),
-           " samples");
+  check_index(index);
   Generator generator(sample_seed(seed_, epoch, index));
   return load(index, generator);
 }
 
 std::string BenchmarkDataset::source(std::int64_t index) const {
+  check_index(index);
+  return sources_[static_cast<std::size_t>(index)];
+}
+
+std::int64_t BenchmarkDataset::label(std::int64_t index) const {
+  check_index(index);
+  return labels_[static_cast<std::size_t>(index)];
+}
+
+void BenchmarkDataset::check_index(std::int64_t index) const {
   MG_CHECK(index >= 0 && index < size(), "dataset: index ", index, " out of range for ", size(),
            " samples");
-  return sources_[static_cast<std::size_t>(index)];
 }
 
 }  // namespace mg::data

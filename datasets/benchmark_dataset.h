@@ -70,6 +70,8 @@ class BenchmarkDataset : public Dataset {
   void set_epoch(std::int64_t epoch) { epoch_.store(epoch); }
   std::int64_t epoch() const { return epoch_.load(); }
   std::uint64_t seed() const { return seed_; }
+  // The class index of sample `index`, known without reading it.
+  std::int64_t label(std::int64_t index) const;
   // The class names, index = label.
   const std::vector<std::string>& class_names() const { return class_names_; }
   // The split-file entries left out (missing files under MissingFilePolicy::Skip, malformed
@@ -81,12 +83,16 @@ class BenchmarkDataset : public Dataset {
   // Reads sample `index` (0 <= index < size()), drawing its random numbers from `generator`.
   virtual Sample load(std::int64_t index, Generator& generator) const = 0;
 
-  // Filled by the constructors: one source per sample, the class table and what was left out.
+  // Filled by the constructors: one source and one label per sample, the class table and what was
+  // left out.
   std::vector<std::string> sources_;
+  std::vector<std::int64_t> labels_;
   std::vector<std::string> class_names_;
   std::vector<DroppedSample> dropped_;
 
  private:
+  void check_index(std::int64_t index) const;
+
   std::uint64_t seed_;
   std::atomic<std::int64_t> epoch_{0};
 };

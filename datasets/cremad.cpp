@@ -52,21 +52,16 @@ CremadDataset::CremadDataset(CremadOptions options)
   const std::string frame_dir = path_under(root, options_.frame_dir);
   const std::string extension = audio_extension(options_.audio_mode);
   for (const CremadRow& row : read_cremad_split(path, classes, {options_.skip_bad, &dropped_})) {
-    Entry entry{audio_dir + "/" + row.stem + extension, frame_dir + "/" + row.stem, row.label};
+    Entry entry{audio_dir + "/" + row.stem + extension, frame_dir + "/" + row.stem};
     // AMSS keeps a row when both exist (its check order: audio, then frames).
     if (!file_present(entry.audio, row.where, options_.missing_files, dropped_) ||
         !file_present(entry.frames, row.where, options_.missing_files, dropped_)) {
       continue;
     }
     sources_.push_back(entry.audio);
+    labels_.push_back(row.label);
     entries_.push_back(std::move(entry));
   }
-}
-
-std::int64_t CremadDataset::label(std::int64_t index) const {
-  MG_CHECK(index >= 0 && index < size(), "CremadDataset: index ", index, " out of range for ",
-           size(), " samples");
-  return entries_[static_cast<std::size_t>(index)].label;
 }
 
 Sample CremadDataset::load(std::int64_t index, Generator& generator) const {
@@ -80,7 +75,7 @@ Sample CremadDataset::load(std::int64_t index, Generator& generator) const {
   Sample sample;
   sample.inputs["audio"] = load_audio(entry.audio, options_.audio_mode);
   sample.inputs["visual"] = load_frames(paths, options_.image, augment_, generator);
-  sample.label = entry.label;
+  sample.label = labels_[static_cast<std::size_t>(index)];
   sample.source = entry.audio;
   return sample;
 }

@@ -67,7 +67,6 @@ class CremadDataset final : public BenchmarkDataset {
   explicit CremadDataset(CremadOptions options);
 
   const CremadOptions& options() const { return options_; }
-  std::int64_t label(std::int64_t index) const;
 
  protected:
   Sample load(std::int64_t index, Generator& generator) const override;
@@ -76,7 +75,6 @@ class CremadDataset final : public BenchmarkDataset {
   struct Entry {
     std::string audio;
     std::string frames;  // the frame folder
-    std::int64_t label;
   };
 
   CremadOptions options_;

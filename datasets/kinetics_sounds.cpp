@@ -136,8 +136,8 @@ KineticsSoundsDataset::KineticsSoundsDataset(KineticsSoundsOptions options)
                                 " classes of split '", options_.class_split, "'"));
       continue;
     }
-    row.entry.label = *label;
     sources_.push_back(row.entry.audio);
+    labels_.push_back(*label);
     entries_.push_back(std::move(row.entry));
   }
   class_names_ = classes.names();
@@ -160,9 +160,8 @@ std::vector<KineticsSoundsDataset::KeptRow> KineticsSoundsDataset::kept_rows(
   const std::string extension = audio_extension(options_.audio_mode);
   std::vector<KeptRow> kept;
   for (const KineticsSoundsRow& row : rows) {
-    KeptRow k{{audio_dir + "/" + row.id + extension, frame_dir + "/" + row.id, {}, 0},
-              row.label,
-              row.where};
+    KeptRow k{
+        {audio_dir + "/" + row.id + extension, frame_dir + "/" + row.id, {}}, row.label, row.where};
     std::error_code error;
     const bool have_frames = std::filesystem::is_directory(k.entry.frames, error);
     if (have_frames) k.entry.frame_names = list_jpg_frames(k.entry.frames);
@@ -182,12 +181,6 @@ std::vector<KineticsSoundsDataset::KeptRow> KineticsSoundsDataset::kept_rows(
   return kept;
 }
 
-std::int64_t KineticsSoundsDataset::label(std::int64_t index) const {
-  MG_CHECK(index >= 0 && index < size(), "KineticsSoundsDataset: index ", index,
-           " out of range for ", size(), " samples");
-  return entries_[static_cast<std::size_t>(index)].label;
-}
-
 Sample KineticsSoundsDataset::load(std::int64_t index, Generator& generator) const {
   const Entry& entry = entries_[static_cast<std::size_t>(index)];
   const std::vector<std::int64_t> picked =
@@ -198,7 +191,7 @@ Sample KineticsSoundsDataset::load(std::int64_t index, Generator& generator) con
   Sample sample;
   sample.inputs["audio"] = load_audio(entry.audio, options_.audio_mode);
   sample.inputs["visual"] = load_frames(paths, options_.image, augment_, generator);
-  sample.label = entry.label;
+  sample.label = labels_[static_cast<std::size_t>(index)];
   sample.source = entry.audio;
   return sample;
 }

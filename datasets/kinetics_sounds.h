@@ -85,7 +85,6 @@ class KineticsSoundsDataset final : public BenchmarkDataset {
   explicit KineticsSoundsDataset(KineticsSoundsOptions options);
 
   const KineticsSoundsOptions& options() const { return options_; }
-  std::int64_t label(std::int64_t index) const;
 
  protected:
   Sample load(std::int64_t index, Generator& generator) const override;
@@ -95,7 +94,6 @@ class KineticsSoundsDataset final : public BenchmarkDataset {
     std::string audio;
     std::string frames;                    // the frame folder
     std::vector<std::string> frame_names;  // its *.jpg files, sorted
-    std::int64_t label;
   };
   struct KeptRow {
     Entry entry;

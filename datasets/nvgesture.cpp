@@ -169,27 +169,19 @@ NvGestureDataset::NvGestureDataset(NvGestureOptions options)
     const NvGestureWindow& color = row.sensors.at("color");
     const NvGestureWindow& depth = row.sensors.at("depth");
     Entry entry{row.folder + "/" + color.stem + (avi ? ".avi" : "_all"),
-                row.folder + "/" + depth.stem + (avi ? ".avi" : "_all"),
-                color,
-                depth,
+                row.folder + "/" + depth.stem + (avi ? ".avi" : "_all"), color, depth,
                 path_under(o.root, o.flow_dir) + "/" + o.split + "/" +
-                    std::to_string(row.line_index) + ".npy",
-                row.label};
+                    std::to_string(row.line_index) + ".npy"};
     if (!file_present(entry.color, row.where, o.missing_files, dropped_) ||
         !file_present(entry.depth, row.where, o.missing_files, dropped_) ||
         !file_present(entry.flow, row.where, o.missing_files, dropped_)) {
       continue;
     }
     sources_.push_back(entry.color);
+    labels_.push_back(row.label);
     entries_.push_back(std::move(entry));
   }
   for (std::int64_t c = 0; c < o.num_classes; ++c) class_names_.push_back(std::to_string(c + 1));
-}
-
-std::int64_t NvGestureDataset::label(std::int64_t index) const {
-  MG_CHECK(index >= 0 && index < size(), "NvGestureDataset: index ", index, " out of range for ",
-           size(), " samples");
-  return entries_[static_cast<std::size_t>(index)].label;
 }
 
 NvGestureDataset::Draws NvGestureDataset::draw(Generator& generator) const {
@@ -317,7 +309,7 @@ Sample NvGestureDataset::load(std::int64_t index, Generator& generator) const {
           dst[((c * steps + t) * o.crop + i) * o.crop + j] =
               src[(((top + i) * width + left + j) * 2 + c) * steps + t];
   sample.inputs["flow"] = crop;
-  sample.label = entry.label;
+  sample.label = labels_[static_cast<std::size_t>(index)];
   sample.source = entry.color;
   return sample;
 }

@@ -105,7 +105,6 @@ class NvGestureDataset final : public BenchmarkDataset {
   Draws draws(std::int64_t index) const;
 
   const NvGestureOptions& options() const { return options_; }
-  std::int64_t label(std::int64_t index) const;
 
  protected:
   Sample load(std::int64_t index, Generator& generator) const override;
@@ -115,7 +114,6 @@ class NvGestureDataset final : public BenchmarkDataset {
     std::string color, depth;  // the videos (or frame folders)
     NvGestureWindow color_window, depth_window;
     std::string flow;
-    std::int64_t label;
   };
 
   Draws draw(Generator& generator) const;

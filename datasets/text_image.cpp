@@ -54,14 +54,9 @@ TextImageDataset::TextImageDataset(TextImageSplit split, const TextImageConfig& 
     const bool present = file_present(image, row.where, config.missing_files, dropped_);
     if (!present && config.missing_files != MissingFilePolicy::Placeholder) continue;
     sources_.push_back(image);
-    entries_.push_back({std::move(row.text), std::move(image), !present, row.label});
+    labels_.push_back(row.label);
+    entries_.push_back({std::move(row.text), std::move(image), !present});
   }
-}
-
-std::int64_t TextImageDataset::label(std::int64_t index) const {
-  MG_CHECK(index >= 0 && index < size(), name_, ": index ", index, " out of range for ", size(),
-           " samples");
-  return entries_[static_cast<std::size_t>(index)].label;
 }
 
 const std::string& TextImageDataset::text(std::int64_t index) const {
@@ -85,7 +80,7 @@ Sample TextImageDataset::load(std::int64_t index, Generator& generator) const {
       entry.placeholder
           ? zeros({3, image_options_.size, image_options_.size}, kFloat32)
           : transform_image(read_image(entry.image), image_options_, false, generator);
-  sample.label = entry.label;
+  sample.label = labels_[static_cast<std::size_t>(index)];
   sample.source = entry.image;
   return sample;
 }

@@ -69,7 +69,6 @@ struct TextImageConfig {
 class TextImageDataset : public BenchmarkDataset {
  public:
   const BertTokenizer& tokenizer() const { return tokenizer_; }
-  std::int64_t label(std::int64_t index) const;
   const std::string& text(std::int64_t index) const;
 
  protected:
@@ -81,7 +80,6 @@ class TextImageDataset : public BenchmarkDataset {
     std::string text;
     std::string image;
     bool placeholder;
-    std::int64_t label;
   };
 
   std::string name_;
