@@ -67,11 +67,8 @@ CremadDataset::CremadDataset(CremadOptions options)
 Sample CremadDataset::load(std::int64_t index, Generator& generator) const {
   const Entry& entry = entries_[static_cast<std::size_t>(index)];
   const std::vector<std::string> names = list_jpg_frames(entry.frames);
-  const std::vector<std::int64_t> picked =
-      select_frames(static_cast<std::int64_t>(names.size()), options_.num_frames,
-                    options_.frame_selection, augment_, generator, entry.frames);
-  std::vector<std::string> paths;
-  for (const std::int64_t k : picked) paths.push_back(entry.frames + "/" + names[k]);
+  const std::vector<std::string> paths = select_frame_paths(
+      entry.frames, names, options_.num_frames, options_.frame_selection, augment_, generator);
   Sample sample;
   sample.inputs["audio"] = load_audio(entry.audio, options_.audio_mode);
   sample.inputs["visual"] = load_frames(paths, options_.image, augment_, generator);

@@ -55,4 +55,16 @@ std::vector<std::int64_t> select_frames(std::int64_t available, std::int64_t cou
   return picked;
 }
 
+std::vector<std::string> select_frame_paths(const std::string& folder,
+                                            const std::vector<std::string>& names,
+                                            std::int64_t count, FrameSelection policy, bool train,
+                                            Generator& generator) {
+  std::vector<std::string> paths;
+  for (const std::int64_t k : select_frames(static_cast<std::int64_t>(names.size()), count, policy,
+                                            train, generator, folder)) {
+    paths.push_back(folder + "/" + names[static_cast<std::size_t>(k)]);
+  }
+  return paths;
+}
+
 }  // namespace mg::data

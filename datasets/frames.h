@@ -29,4 +29,11 @@ std::vector<std::int64_t> select_frames(std::int64_t available, std::int64_t cou
                                         FrameSelection policy, bool train, Generator& generator,
                                         const std::string& source);
 
+// The paths "<folder>/<name>" of the frames select_frames picks among `names` (the sorted *.jpg
+// of `folder`), in order: what the audio-visual loaders read.
+std::vector<std::string> select_frame_paths(const std::string& folder,
+                                            const std::vector<std::string>& names,
+                                            std::int64_t count, FrameSelection policy, bool train,
+                                            Generator& generator);
+
 }  // namespace mg::data
