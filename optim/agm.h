@@ -67,8 +67,8 @@ class Agm : public Rebalancer {
   std::int64_t steps() const { return steps_; }
 
   // "agm.steps" (int64 0-d), "agm.score_mean.<m>" (float64 0-d).
-  nn::TensorList state_dict() const;
-  void load_state_dict(const nn::TensorList& state);
+  nn::TensorList state_dict() const override;
+  void load_state_dict(const nn::TensorList& state) override;
 
   // The Shapley-plus-baseline-share weight of coalition `coalition` (bit m = modality m present)
   // in o_m for `modalities` players; 0 for the empty coalition.

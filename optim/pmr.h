@@ -85,8 +85,8 @@ class Pmr : public Rebalancer {
   static Tensor per_loss(const Tensor& logits);
 
   // "prototypes.<m>": the prototypes, for checkpoints.
-  nn::TensorList state_dict() const;
-  void load_state_dict(const nn::TensorList& state);
+  nn::TensorList state_dict() const override;
+  void load_state_dict(const nn::TensorList& state) override;
 
  private:
   PmrOptions options_;

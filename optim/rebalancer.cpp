@@ -9,6 +9,11 @@ nn::MultimodalOutput Rebalancer::forward(StepContext& context) {
   return context.model.forward(context.batch.inputs);
 }
 
+void Rebalancer::load_state_dict(const nn::TensorList& state) {
+  MG_CHECK(state.empty(), name(), ": a stateless method was given a state_dict of ", state.size(),
+           " tensors (", state.front().first, ", ...)");
+}
+
 Tensor Rebalancer::loss(StepContext& context) {
   return cross_entropy(context.output.logits, context.batch.labels);
 }

@@ -62,6 +62,11 @@ class Rebalancer {
   virtual void after_backward(StepContext& /*context*/) {}
   // Last chance before optimizer.step() (clipping).
   virtual void before_step(StepContext& /*context*/) {}
+
+  // What the method carries from step to step (running means, prototypes), for checkpoints;
+  // empty for stateless methods. load_state_dict takes what state_dict gave.
+  virtual nn::TensorList state_dict() const { return {}; }
+  virtual void load_state_dict(const nn::TensorList& state);
 };
 
 // Naive joint training: every hook at its default.
