@@ -85,7 +85,8 @@ case "${1:-}" in
     "$BUILD_DIR/demo_mlp"
     ;;
   test)
-    install_missing "${DATA_PACKAGES[@]}" # the embedded data builder's test (label `tools`)
+    # The tests labelled `tools`: the embedded data builder's, plot_run.py's.
+    install_missing "${DATA_PACKAGES[@]}" python3-matplotlib
     build -DMG_BUILD_TESTS=ON
     ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS" -LE slow
     sanitized_readers
