@@ -89,7 +89,8 @@ std::string describe(const SplitMetrics& m, const nn::MultimodalClassifier& mode
 void keep_epochs_before(const std::string& path, std::int64_t next_epoch) {
   if (!fs::exists(path)) return;
   std::string kept;
-  for (std::string_view line : data::text_lines(data::read_file_bytes(path))) {
+  const std::vector<std::uint8_t> bytes = data::read_file_bytes(path);
+  for (std::string_view line : data::text_lines(bytes)) {
     if (line.empty()) continue;
     const Json json = Json::parse(line, path);
     if (json.at("epoch").as_int() < next_epoch) kept += std::string(line) + "\n";
