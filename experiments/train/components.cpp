@@ -46,8 +46,8 @@ ModelBuild make_model(const TrainConfig& c, std::int64_t num_classes) {
              ": tensors of the wrong shape:\n", report.to_string());
     std::ostringstream out;
     out << "initialised from " << c.init_from << ": " << report.missing.size()
-        << " model tensors not in the file (kept from initialisation), "
-        << report.unexpected.size() << " file tensors not in the model";
+        << " model tensors not in the file (kept from initialisation), " << report.unexpected.size()
+        << " file tensors not in the model";
     build.init_report = out.str();
   }
   return build;
@@ -68,11 +68,11 @@ std::unique_ptr<optim::Rebalancer> make_method(const TrainConfig& c) {
     return std::make_unique<optim::Amss>(o);
   }
   if (c.method == "ogm" || c.method == "ogm_ge") {
-    return std::make_unique<optim::Ogm>(optim::OgmOptions{.alpha = c.ogm_alpha,
-                                                          .start_epoch = c.ogm_start,
-                                                          .end_epoch = c.ogm_end,
-                                                          .gradient_enhancement =
-                                                              c.method == "ogm_ge"});
+    return std::make_unique<optim::Ogm>(
+        optim::OgmOptions{.alpha = c.ogm_alpha,
+                          .start_epoch = c.ogm_start,
+                          .end_epoch = c.ogm_end,
+                          .gradient_enhancement = c.method == "ogm_ge"});
   }
   if (c.method == "pmr") {
     optim::PmrOptions o;
@@ -97,23 +97,22 @@ std::unique_ptr<optim::Optimizer> make_optimizer(const TrainConfig& c,
         optim::SGDOptions{.lr = c.lr, .momentum = c.momentum, .weight_decay = c.weight_decay});
   if (c.optimizer == "adam")
     return std::make_unique<optim::Adam>(
-        params, optim::AdamOptions{.lr = c.lr,
-                                   .betas = {c.beta1, c.beta2},
-                                   .eps = c.eps,
-                                   .weight_decay = c.weight_decay});
+        params,
+        optim::AdamOptions{
+            .lr = c.lr, .betas = {c.beta1, c.beta2}, .eps = c.eps, .weight_decay = c.weight_decay});
   MG_CHECK(c.optimizer == "adamw", "mg-train: unknown optimizer '", c.optimizer, "'");
   return std::make_unique<optim::AdamW>(
-      params, optim::AdamWOptions{.lr = c.lr,
-                                  .betas = {c.beta1, c.beta2},
-                                  .eps = c.eps,
-                                  .weight_decay = c.weight_decay});
+      params,
+      optim::AdamWOptions{
+          .lr = c.lr, .betas = {c.beta1, c.beta2}, .eps = c.eps, .weight_decay = c.weight_decay});
 }
 
 std::unique_ptr<optim::LRScheduler> make_scheduler(const TrainConfig& c,
                                                    optim::Optimizer& optimizer) {
   if (c.schedule == "none") return nullptr;
   if (c.schedule == "step") return std::make_unique<optim::StepLR>(optimizer, c.step_size, c.gamma);
-  if (c.schedule == "cosine") return std::make_unique<optim::CosineAnnealingLR>(optimizer, c.epochs);
+  if (c.schedule == "cosine")
+    return std::make_unique<optim::CosineAnnealingLR>(optimizer, c.epochs);
   MG_CHECK(c.schedule == "multistep", "mg-train: unknown schedule '", c.schedule, "'");
   std::vector<std::int64_t> milestones;
   std::stringstream list(c.milestones);

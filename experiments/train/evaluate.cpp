@@ -34,12 +34,19 @@ void for_each_batch(
                           loader_options);
   for (const data::Batch& batch : loader) {
     optim::Batch b = to_model_batch(batch, input_names, options.device);
-    if (!present.empty()) b.inputs = model.zero_absent(b.inputs, present);
+    std::vector<bool> fed = options.present;
+    if (!present.empty()) {
+      if (fed.empty()) fed = present;
+      for (std::size_t m = 0; m < fed.size(); ++m) fed[m] = fed[m] && present[m];
+    }
+    if (!fed.empty()) b.inputs = model.zero_absent(b.inputs, fed);
     visit(b, model.forward(b.inputs));
   }
 }
 
-Tensor on_cpu(const Tensor& t) { return to(t, Device::cpu()); }
+Tensor on_cpu(const Tensor& t) {
+  return to(t, Device::cpu());
+}
 
 }  // namespace
 

@@ -17,6 +17,8 @@ struct EvalOptions {
   std::int64_t batch_size = 64;
   int workers = 0;
   Device device = Device::cpu();
+  // The modalities fed (empty: all); the others get zero inputs in every pass.
+  std::vector<bool> present;
 };
 
 struct SplitMetrics {

@@ -6,9 +6,9 @@
 #include <functional>
 #include <map>
 
+#include "autograd/elementwise.h"
 #include "core/error.h"
 #include "core/generator.h"
-#include "autograd/elementwise.h"
 #include "core/random.h"
 #include "datasets/cremad.h"
 #include "datasets/kinetics_sounds.h"
@@ -46,8 +46,7 @@ data::ImageOptions image_options(const TrainConfig& c, data::ImageOptions image)
 
 Family family(const TrainConfig& c) {
   const std::string root = root_of(c);
-  MG_CHECK(std::filesystem::is_directory(root), "mg-train: data root '", root,
-           "' is not a folder",
+  MG_CHECK(std::filesystem::is_directory(root), "mg-train: data root '", root, "' is not a folder",
            c.dataset == "embedded" ? " (./run.sh demo builds the embedded data there)" : "");
   if (c.dataset == "embedded" || c.dataset == "cremad") {
     return {[c, root](const std::string& split, bool augment) {
@@ -67,7 +66,9 @@ Family family(const TrainConfig& c) {
               }
               return std::make_shared<data::CremadDataset>(o);
             },
-            "valid", "annotations/valid.csv", {"audio", "visual"}};
+            "valid",
+            "annotations/valid.csv",
+            {"audio", "visual"}};
   }
   if (c.dataset == "kinetics_sounds") {
     return {[c, root](const std::string& split, bool augment) {
@@ -80,7 +81,9 @@ Family family(const TrainConfig& c) {
               o.seed = c.seed;
               return std::make_shared<data::KineticsSoundsDataset>(o);
             },
-            "valid", "annotations/valid.csv", {"audio", "visual"}};
+            "valid",
+            "annotations/valid.csv",
+            {"audio", "visual"}};
   }
   if (c.dataset == "sarcasm" || c.dataset == "twitter2015") {
     MG_CHECK(!c.vocab.empty(), "mg-train: --dataset ", c.dataset,
@@ -105,7 +108,8 @@ Family family(const TrainConfig& c) {
               o.seed = c.seed;
               return std::make_shared<data::Twitter2015Dataset>(o);
             },
-            sarcasm ? "valid" : "dev", sarcasm ? "annotations/valid.tsv" : "annotations/dev.tsv",
+            sarcasm ? "valid" : "dev",
+            sarcasm ? "annotations/valid.tsv" : "annotations/dev.tsv",
             {"input_ids", "attention_mask", "image"}};
   }
   return {[c, root](const std::string& split, bool /*augment*/) {
@@ -115,7 +119,9 @@ Family family(const TrainConfig& c) {
             o.seed = c.seed;
             return std::make_shared<data::NvGestureDataset>(o);
           },
-          "", "", {"rgb", "flow", "depth"}};
+          "",
+          "",
+          {"rgb", "flow", "depth"}};
 }
 
 std::vector<std::int64_t> labels_of(const BenchmarkDataset& dataset) {
@@ -148,7 +154,8 @@ HoldoutSplit stratified_holdout(const std::vector<std::int64_t>& labels, double 
     const Tensor order = randperm(n, kInt64, &generator);
     const std::int64_t* o = order.data_ptr<std::int64_t>();
     const auto held = static_cast<std::int64_t>(std::llround(fraction * static_cast<double>(n)));
-    for (std::int64_t j = 0; j < n; ++j) (j < held ? split.val : split.train).push_back(indices[o[j]]);
+    for (std::int64_t j = 0; j < n; ++j)
+      (j < held ? split.val : split.train).push_back(indices[o[j]]);
   }
   std::sort(split.train.begin(), split.train.end());
   std::sort(split.val.begin(), split.val.end());
@@ -171,12 +178,12 @@ RunData load_data(const TrainConfig& c) {
   }
   // No validation split: hold part of train out, read without augmentation.
   const HoldoutSplit split = stratified_holdout(labels_of(*train), c.holdout, c.seed);
-  MG_CHECK(!split.val.empty() && !split.train.empty(), "mg-train: --holdout ", c.holdout,
-           " of ", train->size(), " training samples leaves an empty split");
+  MG_CHECK(!split.val.empty() && !split.train.empty(), "mg-train: --holdout ", c.holdout, " of ",
+           train->size(), " training samples leaves an empty split");
   run.train = first(std::make_shared<data::Subset>(train, split.train), c.limit_train);
   run.val = first(std::make_shared<data::Subset>(f.open("train", false), split.val), c.limit_eval);
-  run.val_origin = str(std::llround(100 * c.holdout), "% of train, stratified by class (seed ",
-                       c.seed, ")");
+  run.val_origin =
+      str(std::llround(100 * c.holdout), "% of train, stratified by class (seed ", c.seed, ")");
   return run;
 }
 

@@ -13,7 +13,9 @@ namespace mg::train {
 namespace {
 
 // Reading one value, from text or JSON; the caller adds which setting it was.
-void read(const std::string& text, std::string& out) { out = text; }
+void read(const std::string& text, std::string& out) {
+  out = text;
+}
 void read(const std::string& text, double& out) {
   double value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -26,8 +28,8 @@ requires std::is_integral_v<Int>
 void read(const std::string& text, Int& out) {
   Int value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  MG_CHECK(ec == std::errc() && end == text.data() + text.size(), "expects an integer, got '",
-           text, "'");
+  MG_CHECK(ec == std::errc() && end == text.data() + text.size(), "expects an integer, got '", text,
+           "'");
   out = value;
 }
 void read(const std::string& text, bool& out) {
@@ -45,10 +47,18 @@ void read(const std::string& text, std::optional<double>& out) {
   out = value;
 }
 
-void read(const Json& json, std::string& out) { out = json.as_string(); }
-void read(const Json& json, double& out) { out = json.as_double(); }
-void read(const Json& json, bool& out) { out = json.as_bool(); }
-void read(const Json& json, std::int64_t& out) { out = json.as_int(); }
+void read(const Json& json, std::string& out) {
+  out = json.as_string();
+}
+void read(const Json& json, double& out) {
+  out = json.as_double();
+}
+void read(const Json& json, bool& out) {
+  out = json.as_bool();
+}
+void read(const Json& json, std::int64_t& out) {
+  out = json.as_int();
+}
 void read(const Json& json, std::uint64_t& out) {
   const std::int64_t value = json.as_int();
   MG_CHECK(value >= 0, "expects a non-negative integer, got ", value);
@@ -62,20 +72,33 @@ void read(const Json& json, std::optional<double>& out) {
   }
 }
 
-Json write(const std::string& value) { return Json(value); }
-Json write(double value) { return Json(value); }
-Json write(bool value) { return Json(value); }
-Json write(std::int64_t value) { return Json(value); }
-Json write(std::uint64_t value) { return Json(value); }
-Json write(const std::optional<double>& value) { return value ? Json(*value) : Json(nullptr); }
+Json write(const std::string& value) {
+  return Json(value);
+}
+Json write(double value) {
+  return Json(value);
+}
+Json write(bool value) {
+  return Json(value);
+}
+Json write(std::int64_t value) {
+  return Json(value);
+}
+Json write(std::uint64_t value) {
+  return Json(value);
+}
+Json write(const std::optional<double>& value) {
+  return value ? Json(*value) : Json(nullptr);
+}
 
 template <auto Member>
 Setting setting(std::string name, std::string group, std::string help) {
-  return Setting{
-      std::move(name), std::move(group), std::move(help),
-      [](const TrainConfig& config) { return write(config.*Member); },
-      [](TrainConfig& config, const std::string& text) { read(text, config.*Member); },
-      [](TrainConfig& config, const Json& json) { read(json, config.*Member); }};
+  return Setting{std::move(name),
+                 std::move(group),
+                 std::move(help),
+                 [](const TrainConfig& config) { return write(config.*Member); },
+                 [](TrainConfig& config, const std::string& text) { read(text, config.*Member); },
+                 [](TrainConfig& config, const Json& json) { read(json, config.*Member); }};
 }
 
 const Setting& find_setting(const std::string& name) {
@@ -86,8 +109,7 @@ const Setting& find_setting(const std::string& name) {
 
 // The settings --resume may change: they decide how, not what, is trained.
 bool changeable_on_resume(const std::string& name) {
-  static const std::set<std::string> names = {"epochs", "device", "threads", "workers",
-                                              "progress"};
+  static const std::set<std::string> names = {"epochs", "device", "threads", "workers", "progress"};
   return names.contains(name);
 }
 
@@ -124,8 +146,10 @@ const std::vector<Setting>& settings() {
       setting<&C::activation>("activation", "model", "ResNet activation: relu or gelu"),
       setting<&C::init_from>("init-from", "model",
                              "safetensors file of pretrained weights to start from"),
-      setting<&C::method>("method", "method",
-                          "naive, amss, amss_plus, ogm, ogm_ge, pmr or agm"),
+      setting<&C::modalities>("modalities", "model",
+                              "comma-separated modalities the model sees, the others zero "
+                              "inputs (empty: all; 'visual' trains a unimodal visual model)"),
+      setting<&C::method>("method", "method", "naive, amss, amss_plus, ogm, ogm_ge, pmr or agm"),
       setting<&C::amss_mode>("amss-mode", "method", "AMSS defaults: paper or reference"),
       setting<&C::tau>("tau", "method", "AMSS temperature (null/default: the mode's value)"),
       setting<&C::amss_sampler>("amss-sampler", "method",
@@ -318,7 +342,8 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
     Json file;
     if (!config_file.empty()) file = read_json(config_file);
     if (preset.empty() && file.is_object())
-      if (const Json* p = file.find("preset"); p != nullptr && p->is_string()) preset = p->as_string();
+      if (const Json* p = file.find("preset"); p != nullptr && p->is_string())
+        preset = p->as_string();
     if (!preset.empty()) apply_preset(line.config, preset);
     if (!config_file.empty()) apply_json(line.config, file, config_file);
   }

@@ -22,7 +22,7 @@ struct TrainConfig {
                                      // nvgesture
   std::string data_root;             // empty: data/embedded for the embedded data set
   std::string select_on = "val";     // the split that picks the best epoch: val or test
-  double holdout = 0.1;  // fraction of train held out as validation when the data has none
+  double holdout = 0.1;          // fraction of train held out as validation when the data has none
   std::int64_t limit_train = 0;  // use only the first N training samples (0: all)
   std::int64_t limit_eval = 0;   // and the first N of each evaluated split
   std::int64_t workers = 2;      // loader threads
@@ -31,20 +31,23 @@ struct TrainConfig {
   std::string vocab;             // BERT vocab.txt for the text-image data sets
 
   // Model.
-  std::string fusion = "concat";     // sum, concat, film, gated, late
-  std::int64_t width = 64;           // ResNet trunk width (64: ResNet-18)
-  std::string activation = "relu";   // ResNet activation: relu or gelu (AMSS)
-  std::string init_from;             // safetensors with pretrained weights (text-image)
+  std::string fusion = "concat";    // sum, concat, film, gated, late
+  std::int64_t width = 64;          // ResNet trunk width (64: ResNet-18)
+  std::string activation = "relu";  // ResNet activation: relu or gelu (AMSS)
+  std::string init_from;            // safetensors with pretrained weights (text-image)
+  // Comma-separated modalities the model sees (empty: all); the others get zero inputs in
+  // training and evaluation: a unimodal model inside the same architecture.
+  std::string modalities;
 
   // Method.
-  std::string method = "naive";  // naive, amss, amss_plus, ogm, ogm_ge, pmr, agm
+  std::string method = "naive";     // naive, amss, amss_plus, ogm, ogm_ge, pmr, agm
   std::string amss_mode = "paper";  // paper or reference (specs/amss.md §17.1)
   std::optional<double> tau;        // unset: the mode's value for the model family
   std::string amss_sampler;         // empty: the mode's (optim/masks/sampler.h names)
   std::string amss_rescale;
   std::string amss_importance;
-  std::string amss_masking;         // grad or strict
-  std::string amss_scope;           // supplement or code
+  std::string amss_masking;  // grad or strict
+  std::string amss_scope;    // supplement or code
   double ogm_alpha = 0.8;
   std::int64_t ogm_start = 0;
   std::int64_t ogm_end = 50;
@@ -61,8 +64,8 @@ struct TrainConfig {
   double beta1 = 0.9;
   double beta2 = 0.999;
   double eps = 1e-8;
-  std::string schedule = "step";  // none, step, multistep, cosine
-  std::int64_t step_size = 60;    // step
+  std::string schedule = "step";     // none, step, multistep, cosine
+  std::int64_t step_size = 60;       // step
   std::string milestones = "80,90";  // multistep: comma-separated epochs
   double gamma = 0.1;
   std::int64_t epochs = 80;

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <sstream>
 
 #include "autograd/elementwise.h"
 #include "core/cuda/cuda_runtime.h"
@@ -36,8 +37,7 @@ std::string read_text(const std::string& path) {
 }
 
 void write_text(const std::string& path, const std::string& text) {
-  data::write_file_bytes(
-      path, {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
+  data::write_file_bytes(path, {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
 }
 
 // Lines go to stdout and to the run's train.log.
@@ -74,7 +74,9 @@ std::string fixed(double value, int digits) {
   return buffer;
 }
 
-std::string percent(double fraction) { return fixed(100 * fraction, 1); }
+std::string percent(double fraction) {
+  return fixed(100 * fraction, 1);
+}
 
 std::string describe(const SplitMetrics& m, const nn::MultimodalClassifier& model) {
   std::string text = percent(m.fused.accuracy) + "% (";
@@ -96,6 +98,25 @@ void keep_epochs_before(const std::string& path, std::int64_t next_epoch) {
     if (json.at("epoch").as_int() < next_epoch) kept += std::string(line) + "\n";
   }
   write_text(path, kept);
+}
+
+// --modalities as a mask over the model's modalities; empty when all are fed.
+std::vector<bool> modalities_present(const std::string& list,
+                                     const nn::MultimodalClassifier& model) {
+  if (list.empty()) return {};
+  std::vector<bool> present(static_cast<std::size_t>(model.num_modalities()), false);
+  std::stringstream names(list);
+  for (std::string name; std::getline(names, name, ',');) {
+    std::string known;
+    bool found = false;
+    for (std::int64_t m = 0; m < model.num_modalities(); ++m) {
+      known += str(m == 0 ? "" : ", ", model.modality_name(m));
+      if (model.modality_name(m) == name) present[m] = found = true;
+    }
+    MG_CHECK(found, "mg-train: --modalities '", list, "': no modality '", name, "' (the model has ",
+             known, ")");
+  }
+  return present;
 }
 
 struct EpochTraining {
@@ -145,23 +166,30 @@ std::string run(TrainConfig config, const std::string& dir, bool resuming) {
     log.line(str("resumed ", dir, " at epoch ", progress.next_epoch + 1, " of ", config.epochs));
   } else {
     log.line(str("mg-train: ", config.dataset, ", ", config.method, ", ", config.epochs,
-                 " epochs, batch ", config.batch_size, ", seed ", config.seed, ", ", device,
-                 " -> ", dir));
+                 " epochs, batch ", config.batch_size, ", seed ", config.seed, ", ", device, " -> ",
+                 dir));
     if (!build.init_report.empty()) log.line(build.init_report);
   }
   log.line(str("data: ", data.train->size(), " train, ", data.val->size(), " val (",
                data.val_origin, "), ", data.test->size(), " test; ", data.class_names.size(),
                " classes"));
   if (config.select_on == "test")
-    log.line("model selection on TEST (--select-on test: the reference code's practice; its "
-             "accuracies are optimistic)");
+    log.line(
+        "model selection on TEST (--select-on test: the reference code's practice; its "
+        "accuracies are optimistic)");
 
   data::DataLoader loader(data.train, {.batch_size = config.batch_size,
                                        .shuffle = true,
                                        .num_workers = static_cast<int>(config.workers),
                                        .seed = config.seed,
                                        .pin_memory = device.is_cuda()});
-  const EvalOptions eval{config.eval_batch_size, static_cast<int>(config.workers), device};
+  const std::vector<bool> present = modalities_present(config.modalities, model);
+  const EvalOptions eval{config.eval_batch_size, static_cast<int>(config.workers), device, present};
+  auto model_batch = [&](const data::Batch& batch) {
+    optim::Batch b = to_model_batch(batch, data.input_names, device);
+    if (!present.empty()) b.inputs = model.zero_absent(b.inputs, present);
+    return b;
+  };
   const std::int64_t modalities = model.num_modalities();
 
   for (std::int64_t epoch = progress.next_epoch; epoch < config.epochs; ++epoch) {
@@ -172,7 +200,7 @@ std::string run(TrainConfig config, const std::string& dir, bool resuming) {
     method->on_epoch_start(model, epoch, [&, scan](optim::Batch& out) {
       if (!scan->has_value()) scan->emplace(loader.begin());
       if (**scan == std::default_sentinel) return false;
-      out = to_model_batch(***scan, data.input_names, device);
+      out = model_batch(***scan);
       ++**scan;
       return true;
     });
@@ -189,7 +217,7 @@ std::string run(TrainConfig config, const std::string& dir, bool resuming) {
     const auto epoch_start = std::chrono::steady_clock::now();
     std::int64_t done = 0;
     for (const data::Batch& batch : loader) {
-      const optim::Batch b = to_model_batch(batch, data.input_names, device);
+      const optim::Batch b = model_batch(batch);
       const auto step_start = std::chrono::steady_clock::now();
       const optim::StepResult result =
           optim::train_step(model, *optimizer, *method, b, epoch, progress.step, method_generator);
@@ -265,8 +293,8 @@ std::string run(TrainConfig config, const std::string& dir, bool resuming) {
     std::string rho_text;
     for (const auto& [name, stats] : training.rho)
       rho_text += str("  rho ", name, " ", fixed(stats.mean(), 2));
-    log.line(str("epoch ", epoch + 1, "/", config.epochs, "  loss ", fixed(training.loss, 4), "  train ",
-                 percent(training.accuracy), "%  val ", describe(val, model), "  test ",
+    log.line(str("epoch ", epoch + 1, "/", config.epochs, "  loss ", fixed(training.loss, 4),
+                 "  train ", percent(training.accuracy), "%  val ", describe(val, model), "  test ",
                  describe(test, model), rho_text, "  ", fixed(training.seconds, 1), " s"));
   }
 
@@ -302,7 +330,9 @@ std::string run_directory(const TrainConfig& config) {
   return str("runs/", config.dataset, "-", config.method, "-seed", config.seed);
 }
 
-std::string train(const TrainConfig& config) { return run(config, run_directory(config), false); }
+std::string train(const TrainConfig& config) {
+  return run(config, run_directory(config), false);
+}
 
 std::string resume(const TrainConfig& config, const std::string& run_dir) {
   return run(config, run_dir, true);

@@ -22,7 +22,8 @@ using mg::train::TrainConfig;
 
 std::string write_config(const std::string& name, const std::string& text) {
   const std::string path = (std::filesystem::temp_directory_path() / name).string();
-  mg::data::write_file_bytes(path, {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
+  mg::data::write_file_bytes(path,
+                             {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
   return path;
 }
 
@@ -30,11 +31,11 @@ TEST(TrainConfig, FlagsOverrideTheConfigFileWhichOverridesThePreset) {
   const std::string file =
       write_config("mg_train_config.json", R"({"preset": "cremad", "lr": 0.5, "epochs": 7})");
   const CommandLine line = parse_command_line({"--config", file, "--epochs=9", "--method", "amss"});
-  EXPECT_EQ(line.config.dataset, "cremad");       // from the preset
-  EXPECT_EQ(line.config.activation, "gelu");      // from the preset
-  EXPECT_EQ(line.config.batch_size, 64);          // from the preset
-  EXPECT_DOUBLE_EQ(line.config.lr, 0.5);          // the file over the preset
-  EXPECT_EQ(line.config.epochs, 9);               // the flag over the file
+  EXPECT_EQ(line.config.dataset, "cremad");   // from the preset
+  EXPECT_EQ(line.config.activation, "gelu");  // from the preset
+  EXPECT_EQ(line.config.batch_size, 64);      // from the preset
+  EXPECT_DOUBLE_EQ(line.config.lr, 0.5);      // the file over the preset
+  EXPECT_EQ(line.config.epochs, 9);           // the flag over the file
   EXPECT_EQ(line.config.method, "amss");
   EXPECT_EQ(line.config.seed, 42U);
   EXPECT_FALSE(line.help);
@@ -42,7 +43,7 @@ TEST(TrainConfig, FlagsOverrideTheConfigFileWhichOverridesThePreset) {
 
 TEST(TrainConfig, EveryPresetSetsItsDataSetAndTheReferenceOptimiser) {
   const std::map<std::string, std::string> optimizer = {
-      {"embedded", "sgd"}, {"cremad", "sgd"},   {"kinetics_sounds", "sgd"},
+      {"embedded", "sgd"}, {"cremad", "sgd"},        {"kinetics_sounds", "sgd"},
       {"sarcasm", "adam"}, {"twitter2015", "adamw"}, {"nvgesture", "sgd"}};
   for (const std::string& name : mg::train::preset_names()) {
     const CommandLine line = parse_command_line({"--preset", name});
@@ -123,8 +124,8 @@ TEST(StratifiedHoldout, HoldsOutTheFractionOfEachClassDisjointlyAndReproducibly)
   for (int i = 0; i < 100; ++i) labels.push_back(i % 4 == 0 ? 1 : 0);  // 75 / 25
   const auto split = mg::train::stratified_holdout(labels, 0.2, 7);
   EXPECT_EQ(split.val.size(), 20U);  // 15 of class 0, 5 of class 1
-  EXPECT_EQ(std::count_if(split.val.begin(), split.val.end(), [&](auto i) { return labels[i] == 1; }),
-            5);
+  EXPECT_EQ(
+      std::count_if(split.val.begin(), split.val.end(), [&](auto i) { return labels[i] == 1; }), 5);
   EXPECT_EQ(split.train.size() + split.val.size(), labels.size());
   std::vector<std::int64_t> all = split.train;
   all.insert(all.end(), split.val.begin(), split.val.end());

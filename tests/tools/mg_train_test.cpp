@@ -83,9 +83,8 @@ TEST(MgTrain, ARunWritesItsConfigMetricsCheckpointsAndSummary) {
   EXPECT_DOUBLE_EQ(lines[2].at("lr").as_double(), 1e-3);
   // The config.json reproduces the settings.
   const std::vector<std::uint8_t> bytes = mg::data::read_file_bytes(dir + "/config.json");
-  const Json config = Json::parse(std::string_view(reinterpret_cast<const char*>(bytes.data()),
-                                                   bytes.size()),
-                                  "config.json");
+  const Json config = Json::parse(
+      std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), "config.json");
   TrainConfig read_back;
   mg::train::apply_json(read_back, config, "config.json");
   EXPECT_EQ(mg::train::to_json(read_back), config);
