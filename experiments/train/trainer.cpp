@@ -31,11 +31,6 @@ namespace fs = std::filesystem;
 // not change the model's initialisation or the data order.
 constexpr std::uint64_t kMethodStream = 0x6d6574686f64ULL;
 
-std::string read_text(const std::string& path) {
-  const std::vector<std::uint8_t> bytes = data::read_file_bytes(path);
-  return {bytes.begin(), bytes.end()};
-}
-
 void write_text(const std::string& path, const std::string& text) {
   data::write_file_bytes(path, {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
 }
@@ -120,6 +115,7 @@ std::vector<bool> modalities_present(const std::string& list,
 }
 
 struct EpochTraining {
+  double lr = 0;
   double loss = 0;
   double accuracy = 0;
   double seconds = 0;
@@ -128,200 +124,241 @@ struct EpochTraining {
   std::map<std::string, RunningStats> rho;  // by modality, AMSS only
 };
 
-std::string run(TrainConfig config, const std::string& dir, bool resuming) {
-  const std::string checkpoint_path = dir + "/checkpoint.safetensors";
-  const std::string metrics_path = dir + "/metrics.jsonl";
-  const std::string best_path = dir + "/best.safetensors";
-  if (resuming) {
-    MG_CHECK(fs::exists(checkpoint_path), "mg-train: --resume ", dir,
-             ": no checkpoint.safetensors there (the run ended before its first epoch)");
-  } else {
-    MG_CHECK(!fs::exists(metrics_path) && !fs::exists(checkpoint_path), "mg-train: ", dir,
-             " already holds a run: continue it with --resume ", dir, ", or pick another --out");
-    fs::create_directories(dir);
+Json to_json(const EpochTraining& t) {
+  Json json = Json::object();
+  json.set("loss", t.loss);
+  json.set("accuracy", t.accuracy);
+  json.set("seconds", t.seconds);
+  json.set("step_ms", t.step_ms);
+  json.set("samples_per_s", t.samples_per_s);
+  return json;
+}
+
+void append_line(const std::string& path, const Json& line) {
+  std::FILE* file = std::fopen(path.c_str(), "a");
+  MG_CHECK(file != nullptr, "mg-train: cannot append to ", path);
+  std::fprintf(file, "%s\n", line.dump().c_str());
+  std::fclose(file);
+}
+
+// One run: everything built from the config, then epochs, then the summary.
+class Run {
+ public:
+  Run(TrainConfig config, std::string dir, bool resuming)
+      : config_(std::move(config)),
+        dir_(std::move(dir)),
+        log_(prepare_directory(dir_, config_, resuming)),
+        device_(Device::parse(config_.device)),
+        method_generator_(config_.seed ^ kMethodStream) {
+    if (config_.threads > 0) set_num_threads(static_cast<int>(config_.threads));
+    MG_CHECK(!device_.is_cuda() || device_.index < cuda::device_count(), "mg-train: --device ",
+             config_.device, ": ", cuda::device_count(), " CUDA devices present");
+    manual_seed(config_.seed);
+    data_ = load_data(config_);
+    ModelBuild build = make_model(config_, static_cast<std::int64_t>(data_.class_names.size()));
+    model_ = build.model;
+    model_->to(device_);
+    optimizer_ = make_optimizer(config_, *model_);
+    scheduler_ = make_scheduler(config_, *optimizer_);
+    method_ = make_method(config_);
+    present_ = modalities_present(config_.modalities, *model_);
+    eval_ = {config_.eval_batch_size, static_cast<int>(config_.workers), device_, present_};
+    loader_ = std::make_unique<data::DataLoader>(
+        data_.train, data::DataLoaderOptions{.batch_size = config_.batch_size,
+                                             .shuffle = true,
+                                             .num_workers = static_cast<int>(config_.workers),
+                                             .seed = config_.seed,
+                                             .pin_memory = device_.is_cuda()});
+    if (resuming) {
+      progress_ = load_checkpoint(path("checkpoint.safetensors"), state());
+      keep_epochs_before(path("metrics.jsonl"), progress_.next_epoch);
+      log_.line(
+          str("resumed ", dir_, " at epoch ", progress_.next_epoch + 1, " of ", config_.epochs));
+    } else {
+      log_.line(str("mg-train: ", config_.dataset, ", ", config_.method, ", ", config_.epochs,
+                    " epochs, batch ", config_.batch_size, ", seed ", config_.seed, ", ", device_,
+                    " -> ", dir_));
+      if (!build.init_report.empty()) log_.line(build.init_report);
+    }
+    log_.line(str("data: ", data_.train->size(), " train, ", data_.val->size(), " val (",
+                  data_.val_origin, "), ", data_.test->size(), " test; ", data_.class_names.size(),
+                  " classes"));
+    if (config_.select_on == "test")
+      log_.line(
+          "model selection on TEST (--select-on test: the reference code's practice; its "
+          "accuracies are optimistic)");
   }
-  write_text(dir + "/config.json", to_json(config).dump() + "\n");
-  RunLog log(dir + "/train.log");
 
-  if (config.threads > 0) set_num_threads(static_cast<int>(config.threads));
-  const Device device = Device::parse(config.device);
-  MG_CHECK(!device.is_cuda() || device.index < cuda::device_count(), "mg-train: --device ",
-           config.device, ": ", cuda::device_count(), " CUDA devices present");
-
-  manual_seed(config.seed);
-  const RunData data = load_data(config);
-  ModelBuild build = make_model(config, static_cast<std::int64_t>(data.class_names.size()));
-  nn::MultimodalClassifier& model = *build.model;
-  model.to(device);
-  std::unique_ptr<optim::Optimizer> optimizer = make_optimizer(config, model);
-  std::unique_ptr<optim::LRScheduler> scheduler = make_scheduler(config, *optimizer);
-  std::unique_ptr<optim::Rebalancer> method = make_method(config);
-  Generator method_generator(config.seed ^ kMethodStream);
-  const RunState state{model, *optimizer, scheduler.get(), *method, method_generator, device};
-
-  Progress progress;
-  if (resuming) {
-    progress = load_checkpoint(checkpoint_path, state);
-    keep_epochs_before(metrics_path, progress.next_epoch);
-    log.line(str("resumed ", dir, " at epoch ", progress.next_epoch + 1, " of ", config.epochs));
-  } else {
-    log.line(str("mg-train: ", config.dataset, ", ", config.method, ", ", config.epochs,
-                 " epochs, batch ", config.batch_size, ", seed ", config.seed, ", ", device, " -> ",
-                 dir));
-    if (!build.init_report.empty()) log.line(build.init_report);
+  void train() {
+    for (std::int64_t epoch = progress_.next_epoch; epoch < config_.epochs; ++epoch)
+      record(epoch, train_epoch(epoch));
+    summarize();
   }
-  log.line(str("data: ", data.train->size(), " train, ", data.val->size(), " val (",
-               data.val_origin, "), ", data.test->size(), " test; ", data.class_names.size(),
-               " classes"));
-  if (config.select_on == "test")
-    log.line(
-        "model selection on TEST (--select-on test: the reference code's practice; its "
-        "accuracies are optimistic)");
 
-  data::DataLoader loader(data.train, {.batch_size = config.batch_size,
-                                       .shuffle = true,
-                                       .num_workers = static_cast<int>(config.workers),
-                                       .seed = config.seed,
-                                       .pin_memory = device.is_cuda()});
-  const std::vector<bool> present = modalities_present(config.modalities, model);
-  const EvalOptions eval{config.eval_batch_size, static_cast<int>(config.workers), device, present};
-  auto model_batch = [&](const data::Batch& batch) {
-    optim::Batch b = to_model_batch(batch, data.input_names, device);
-    if (!present.empty()) b.inputs = model.zero_absent(b.inputs, present);
+ private:
+  static std::string prepare_directory(const std::string& dir, const TrainConfig& config,
+                                       bool resuming) {
+    if (resuming) {
+      MG_CHECK(fs::exists(dir + "/checkpoint.safetensors"), "mg-train: --resume ", dir,
+               ": no checkpoint.safetensors there (the run ended before its first epoch)");
+    } else {
+      MG_CHECK(!fs::exists(dir + "/metrics.jsonl") && !fs::exists(dir + "/checkpoint.safetensors"),
+               "mg-train: ", dir, " already holds a run: continue it with --resume ", dir,
+               ", or pick another --out");
+      fs::create_directories(dir);
+    }
+    write_text(dir + "/config.json", to_json(config).dump() + "\n");
+    return dir + "/train.log";
+  }
+
+  std::string path(const char* file) const { return dir_ + "/" + file; }
+  RunState state() {
+    return {*model_, *optimizer_, scheduler_.get(), *method_, method_generator_, device_};
+  }
+
+  optim::Batch model_batch(const data::Batch& batch) const {
+    optim::Batch b = to_model_batch(batch, data_.input_names, device_);
+    if (!present_.empty()) b.inputs = model_->zero_absent(b.inputs, present_);
     return b;
-  };
-  const std::int64_t modalities = model.num_modalities();
+  }
 
-  for (std::int64_t epoch = progress.next_epoch; epoch < config.epochs; ++epoch) {
-    loader.set_epoch(epoch);
-    model.train();
+  EpochTraining train_epoch(std::int64_t epoch) {
+    loader_->set_epoch(epoch);
+    model_->train();
     // PMR scans batches of this epoch's order for its prototypes before the first step.
-    auto scan = std::make_shared<std::optional<data::DataLoader::Iterator>>();
-    method->on_epoch_start(model, epoch, [&, scan](optim::Batch& out) {
-      if (!scan->has_value()) scan->emplace(loader.begin());
-      if (**scan == std::default_sentinel) return false;
-      out = model_batch(***scan);
-      ++**scan;
+    std::optional<data::DataLoader::Iterator> scan;
+    method_->on_epoch_start(*model_, epoch, [&](optim::Batch& out) {
+      if (!scan) scan.emplace(loader_->begin());
+      if (*scan == std::default_sentinel) return false;
+      out = model_batch(**scan);
+      ++*scan;
       return true;
     });
-    scan->reset();
+    scan.reset();
 
-    const double lr = optimizer->lr(0);
-    EpochTraining training;
-    MetricAccumulator train_metrics;
+    EpochTraining t;
+    t.lr = optimizer_->lr(0);
+    MetricAccumulator accuracy;
     std::vector<double> step_ms;
     std::int64_t samples = 0;
     double loss_sum = 0;
-    ProgressBar bar(str("epoch ", epoch + 1, "/", config.epochs), loader.size(),
-                    {.terminal = config.progress ? std::nullopt : std::optional<bool>(false)});
-    const auto epoch_start = std::chrono::steady_clock::now();
-    std::int64_t done = 0;
-    for (const data::Batch& batch : loader) {
+    ProgressOptions display;
+    if (!config_.progress) display.terminal = false;
+    ProgressBar bar(str("epoch ", epoch + 1, "/", config_.epochs), loader_->size(), display);
+    const auto start = std::chrono::steady_clock::now();
+    for (const data::Batch& batch : *loader_) {
       const optim::Batch b = model_batch(batch);
       const auto step_start = std::chrono::steady_clock::now();
-      const optim::StepResult result =
-          optim::train_step(model, *optimizer, *method, b, epoch, progress.step, method_generator);
+      const optim::StepResult result = optim::train_step(*model_, *optimizer_, *method_, b, epoch,
+                                                         progress_.step, method_generator_);
       step_ms.push_back(
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - step_start)
               .count());
-      ++progress.step;
+      ++progress_.step;
       const std::int64_t n = batch.labels.numel();
       samples += n;
       loss_sum += result.loss * static_cast<double>(n);
-      train_metrics.add(to(result.output.logits.detach(), Device::cpu()), batch.labels);
+      accuracy.add(to(result.output.logits.detach(), Device::cpu()), batch.labels);
       for (const auto& [key, value] : result.log)
-        if (key.starts_with("rho.")) training.rho[key.substr(4)].add(value);
-      bar.update(++done, str("loss ", result.loss));
+        if (key.starts_with("rho.")) t.rho[key.substr(4)].add(value);
+      bar.update(bar.done() + 1, str("loss ", fixed(result.loss, 4)));
     }
-    training.seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
+    t.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     bar.finish();
     MG_CHECK(samples > 0, "mg-train: epoch ", epoch + 1, " had no training batch");
-    training.loss = loss_sum / static_cast<double>(samples);
-    training.accuracy = train_metrics.compute().accuracy;
-    training.step_ms = median(step_ms);
-    training.samples_per_s = static_cast<double>(samples) / training.seconds;
-    if (scheduler) scheduler->step();
+    t.loss = loss_sum / static_cast<double>(samples);
+    t.accuracy = accuracy.compute().accuracy;
+    t.step_ms = median(step_ms);
+    t.samples_per_s = static_cast<double>(samples) / t.seconds;
+    if (scheduler_) scheduler_->step();
+    return t;
+  }
 
-    const SplitMetrics val = evaluate(model, *data.val, data.input_names, eval);
-    const SplitMetrics test = evaluate(model, *data.test, data.input_names, eval);
-    const double score = (config.select_on == "val" ? val : test).fused.accuracy;
-    if (score > progress.best_score) {
-      progress.best_score = score;
-      progress.best_epoch = epoch;
-      model.save(best_path);
+  // Evaluates the epoch, keeps the best model, appends the metrics line, then the checkpoint:
+  // a run stopped in between repeats the epoch on resume and logs it once.
+  void record(std::int64_t epoch, const EpochTraining& t) {
+    const SplitMetrics val = evaluate(*model_, *data_.val, data_.input_names, eval_);
+    const SplitMetrics test = evaluate(*model_, *data_.test, data_.input_names, eval_);
+    const double score = (config_.select_on == "val" ? val : test).fused.accuracy;
+    if (score > progress_.best_score) {
+      progress_.best_score = score;
+      progress_.best_epoch = epoch;
+      model_->save(path("best.safetensors"));
     }
-
     Json line = Json::object();
     line.set("epoch", epoch);
-    line.set("method", method->name());
-    line.set("lr", lr);
-    Json train_json = Json::object();
-    train_json.set("loss", training.loss);
-    train_json.set("accuracy", training.accuracy);
-    train_json.set("seconds", training.seconds);
-    train_json.set("step_ms", training.step_ms);
-    train_json.set("samples_per_s", training.samples_per_s);
-    line.set("train", std::move(train_json));
-    line.set("val", to_json(val, model));
-    line.set("test", to_json(test, model));
-    if (!training.rho.empty()) {
+    line.set("method", method_->name());
+    line.set("lr", t.lr);
+    line.set("train", to_json(t));
+    line.set("val", to_json(val, *model_));
+    line.set("test", to_json(test, *model_));
+    std::string rho_text;
+    if (!t.rho.empty()) {
       Json rho = Json::object();
-      for (std::int64_t m = 0; m < modalities; ++m) {
-        const auto it = training.rho.find(model.modality_name(m));
-        if (it == training.rho.end()) continue;
-        Json stats = Json::object();
-        stats.set("mean", it->second.mean());
-        stats.set("std", it->second.stddev());
-        stats.set("min", it->second.min());
-        stats.set("max", it->second.max());
-        rho.set(it->first, std::move(stats));
+      for (std::int64_t m = 0; m < model_->num_modalities(); ++m) {
+        const auto it = t.rho.find(model_->modality_name(m));
+        if (it == t.rho.end()) continue;
+        const RunningStats& stats = it->second;
+        Json json = Json::object();
+        json.set("mean", stats.mean());
+        json.set("std", stats.stddev());
+        json.set("min", stats.min());
+        json.set("max", stats.max());
+        rho.set(it->first, std::move(json));
+        rho_text += str("  rho ", it->first, " ", fixed(stats.mean(), 2));
       }
       line.set("rho", std::move(rho));
     }
-    line.set("best_epoch", progress.best_epoch);
-    line.set("selected_on", config.select_on);
-    {
-      std::FILE* file = std::fopen(metrics_path.c_str(), "a");
-      MG_CHECK(file != nullptr, "mg-train: cannot append to ", metrics_path);
-      std::fprintf(file, "%s\n", line.dump().c_str());
-      std::fclose(file);
-    }
-    progress.next_epoch = epoch + 1;
-    save_checkpoint(checkpoint_path, state, progress);
-
-    std::string rho_text;
-    for (const auto& [name, stats] : training.rho)
-      rho_text += str("  rho ", name, " ", fixed(stats.mean(), 2));
-    log.line(str("epoch ", epoch + 1, "/", config.epochs, "  loss ", fixed(training.loss, 4),
-                 "  train ", percent(training.accuracy), "%  val ", describe(val, model), "  test ",
-                 describe(test, model), rho_text, "  ", fixed(training.seconds, 1), " s"));
+    line.set("best_epoch", progress_.best_epoch);
+    line.set("selected_on", config_.select_on);
+    append_line(path("metrics.jsonl"), line);
+    progress_.next_epoch = epoch + 1;
+    save_checkpoint(path("checkpoint.safetensors"), state(), progress_);
+    log_.line(str("epoch ", epoch + 1, "/", config_.epochs, "  loss ", fixed(t.loss, 4), "  train ",
+                  percent(t.accuracy), "%  val ", describe(val, *model_), "  test ",
+                  describe(test, *model_), rho_text, "  ", fixed(t.seconds, 1), " s"));
   }
 
-  // The selected model on test, with each modality's Shapley contribution.
-  model.load(best_path);
-  model.to(device);
-  const SplitMetrics best_val = evaluate(model, *data.val, data.input_names, eval);
-  const SplitMetrics best_test = evaluate(model, *data.test, data.input_names, eval);
-  const std::vector<double> coalitions =
-      coalition_accuracies(model, *data.test, data.input_names, eval);
-  const std::vector<double> shapley =
-      shapley_values(modalities, [&](std::uint64_t c) { return coalitions[c]; });
-  Json summary = Json::object();
-  summary.set("method", method->name());
-  summary.set("best_epoch", progress.best_epoch);
-  summary.set("selected_on", config.select_on);
-  summary.set("val", to_json(best_val, model));
-  summary.set("test", to_json(best_test, model));
-  Json contributions = Json::object();
-  for (std::int64_t m = 0; m < modalities; ++m)
-    contributions.set(model.modality_name(m), shapley[m]);
-  summary.set("shapley", std::move(contributions));
-  write_text(dir + "/summary.json", summary.dump() + "\n");
-  log.line(str("best epoch ", progress.best_epoch + 1, " (selected on ", config.select_on,
-               "): val ", describe(best_val, model), ", test ", describe(best_test, model)));
-  return dir;
-}
+  // The selected model on val and test, with each modality's Shapley contribution on test.
+  void summarize() {
+    model_->load(path("best.safetensors"));
+    model_->to(device_);
+    const SplitMetrics val = evaluate(*model_, *data_.val, data_.input_names, eval_);
+    const SplitMetrics test = evaluate(*model_, *data_.test, data_.input_names, eval_);
+    const std::vector<double> coalitions =
+        coalition_accuracies(*model_, *data_.test, data_.input_names, eval_);
+    const std::vector<double> shapley =
+        shapley_values(model_->num_modalities(), [&](std::uint64_t c) { return coalitions[c]; });
+    Json summary = Json::object();
+    summary.set("method", method_->name());
+    summary.set("best_epoch", progress_.best_epoch);
+    summary.set("selected_on", config_.select_on);
+    summary.set("val", to_json(val, *model_));
+    summary.set("test", to_json(test, *model_));
+    Json contributions = Json::object();
+    for (std::int64_t m = 0; m < model_->num_modalities(); ++m)
+      contributions.set(model_->modality_name(m), shapley[m]);
+    summary.set("shapley", std::move(contributions));
+    write_text(path("summary.json"), summary.dump() + "\n");
+    log_.line(str("best epoch ", progress_.best_epoch + 1, " (selected on ", config_.select_on,
+                  "): val ", describe(val, *model_), ", test ", describe(test, *model_)));
+  }
+
+  TrainConfig config_;
+  std::string dir_;
+  RunLog log_;
+  Device device_;
+  Generator method_generator_;
+  RunData data_;
+  std::shared_ptr<nn::MultimodalClassifier> model_;
+  std::unique_ptr<optim::Optimizer> optimizer_;
+  std::unique_ptr<optim::LRScheduler> scheduler_;
+  std::unique_ptr<optim::Rebalancer> method_;
+  std::vector<bool> present_;
+  EvalOptions eval_;
+  std::unique_ptr<data::DataLoader> loader_;
+  Progress progress_;
+};
 
 }  // namespace
 
@@ -331,11 +368,14 @@ std::string run_directory(const TrainConfig& config) {
 }
 
 std::string train(const TrainConfig& config) {
-  return run(config, run_directory(config), false);
+  const std::string dir = run_directory(config);
+  Run(config, dir, false).train();
+  return dir;
 }
 
 std::string resume(const TrainConfig& config, const std::string& run_dir) {
-  return run(config, run_dir, true);
+  Run(config, run_dir, true).train();
+  return run_dir;
 }
 
 }  // namespace mg::train
