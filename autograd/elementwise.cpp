@@ -320,6 +320,17 @@ Tensor contiguous(const Tensor& x) {
   return x.is_contiguous() ? x : clone(x);
 }
 
+Tensor pin_memory(const Tensor& x) {
+  MG_CHECK(x.device().is_cpu(), "pin_memory: only CPU tensors can be pinned, got ", describe(x),
+           " on ", x.device());
+  if (x.is_pinned()) return x;
+  Tensor out = empty(x.shape(), x.options().pinned_memory(true));
+  native::copy_(out, x);
+  if (!needs_graph({x})) return out;
+  return record("PinMemoryBackward", out, {x},
+                [](const Tensor& g, const Needs&) { return Grads{g}; });
+}
+
 Tensor clone(const Tensor& x) {
   Tensor out = native::clone(x);
   if (!needs_graph({x})) return out;

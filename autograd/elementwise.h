@@ -45,6 +45,10 @@ Tensor to(const Tensor& x, DType dtype);
 Tensor to(const Tensor& x, Device device);
 Tensor contiguous(const Tensor& x);
 Tensor clone(const Tensor& x);
+// A CPU tensor in pinned (page-locked) memory, so that copies to a GPU are asynchronous
+// (Tensor.pin_memory()): x itself when already pinned, else a contiguous pinned copy. Needs a
+// GPU, as in PyTorch; mg::Error otherwise, and for a tensor not on the CPU.
+Tensor pin_memory(const Tensor& x);
 
 // In place. Each bumps the version of `self` (so backward catches a saved tensor that changed)
 // and, with grad mode on, joins the graph; a leaf that requires gradients cannot be modified

@@ -1,3 +1,4 @@
+#include "autograd/elementwise.h"
 #include "core/cuda/cuda_runtime.h"
 #include "test_util.h"
 
@@ -27,8 +28,9 @@ TEST(CudaDevice, PinnedMemoryNeedsAGpu) {
   EXPECT_MG_ERROR(empty({2}, pinned.device(Device::cuda(0))), "pinned memory is CPU memory",
                   "cuda:0");
   if (!cuda::is_available()) {
-    EXPECT_MG_ERROR(empty({2}, pinned), "pinned memory",
-                    cuda::is_built() ? "no GPU is present" : "built without CUDA");
+    const char* why = cuda::is_built() ? "no GPU is present" : "built without CUDA";
+    EXPECT_MG_ERROR(empty({2}, pinned), "pinned memory", why);
+    EXPECT_MG_ERROR(pin_memory(zeros({2})), "pinned memory", why);
   } else {
     const Tensor x = full({2, 3}, 1.5, pinned);
     EXPECT_TRUE(x.is_pinned());

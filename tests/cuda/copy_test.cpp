@@ -179,5 +179,18 @@ TEST(CudaCopy, PinnedSourceOfAnotherDtypeOrLayoutIsConvertedFirst) {
                      native::to(transposed, kFloat32), 0, "transposed pinned source");
 }
 
+TEST(CudaCopy, PinMemoryCopiesOnceKeepsValuesAndGradients) {
+  MG_REQUIRE_GPU();
+  const Tensor x = transpose(reshape(arange(12.0, kFloat64), {3, 4}), 0, 1).requires_grad_();
+  const Tensor pinned = pin_memory(x);
+  ASSERT_TRUE(pinned.is_pinned());
+  EXPECT_TRUE(pinned.is_contiguous());
+  EXPECT_EQ(pinned.to_vector<double>(), native::contiguous(x).to_vector<double>());
+  EXPECT_TRUE(pin_memory(pinned).is_same(pinned));  // already pinned: no second copy
+  backward(sum(mul(pinned, pinned)));
+  EXPECT_EQ(x.grad().to_vector<double>(), native::to(mul(x, 2.0), kFloat64).to_vector<double>());
+  EXPECT_MG_ERROR(pin_memory(to_gpu(x.detach())), "pin_memory", "CPU");
+}
+
 }  // namespace
 }  // namespace mg
