@@ -81,8 +81,9 @@ Family family(const TrainConfig& c) {
               o.seed = c.seed;
               return std::make_shared<data::KineticsSoundsDataset>(o);
             },
-            "valid",
-            "annotations/valid.csv",
+            // The loader's layouts have train and test only: validation is held out of train.
+            "",
+            "",
             {"audio", "visual"}};
   }
   if (c.dataset == "sarcasm" || c.dataset == "twitter2015") {
