@@ -169,12 +169,17 @@ RunData load_data(const TrainConfig& c) {
   run.input_names = f.input_names;
   std::shared_ptr<BenchmarkDataset> train = f.open("train", true);
   run.class_names = train->class_names();
-  run.test = first(f.open("test", false), c.limit_eval);
+  const std::shared_ptr<BenchmarkDataset> test = f.open("test", false);
+  run.test = first(test, c.limit_eval);
+  run.dropped = {{"train", static_cast<std::int64_t>(train->dropped().size())},
+                 {"test", static_cast<std::int64_t>(test->dropped().size())}};
   const std::string root = root_of(c);
   if (!f.val_file.empty() && std::filesystem::exists(root + "/" + f.val_file)) {
+    const std::shared_ptr<BenchmarkDataset> val = f.open(f.val_split, false);
     run.train = first(train, c.limit_train);
-    run.val = first(f.open(f.val_split, false), c.limit_eval);
+    run.val = first(val, c.limit_eval);
     run.val_origin = f.val_file;
+    run.dropped.emplace_back(f.val_split, static_cast<std::int64_t>(val->dropped().size()));
     return run;
   }
   // No validation split: hold part of train out, read without augmentation.

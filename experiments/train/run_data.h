@@ -21,6 +21,8 @@ struct RunData {
   // The sample input names in the model's input order (AV: audio, visual).
   std::vector<std::string> input_names;
   std::vector<std::string> class_names;
+  // Split-file entries the loaders left out (missing files, malformed lines), by split.
+  std::vector<std::pair<std::string, std::int64_t>> dropped;
 };
 
 // Opens the config's data set (train without augmentation when held out as validation).

@@ -183,6 +183,10 @@ class Run {
     log_.line(str("data: ", data_.train->size(), " train, ", data_.val->size(), " val (",
                   data_.val_origin, "), ", data_.test->size(), " test; ", data_.class_names.size(),
                   " classes"));
+    for (const auto& [split, count] : data_.dropped)
+      if (count > 0)
+        log_.line(str("data: ", count, " entries of the ", split,
+                      " split file left out (missing files or malformed lines)"));
     if (config_.select_on == "test")
       log_.line(
           "model selection on TEST (--select-on test: the reference code's practice; its "
