@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # maskgrad's one entry point.
 #   ./run.sh demo    install what is missing, build (Release), build the embedded data into
-#                    data/embedded (cached: tools/make_embedded_data.py), run the main job
+#                    data/embedded (cached: tools/make_embedded_data.py), then train Naive, AMSS,
+#                    AMSS+ and OGM-GE on it (mg-compare): one table, plots in runs/demo/plots
 #   ./run.sh test    install what is missing, build with tests, run every test through CTest,
 #                    then the file-format readers' tests again in a build with AddressSanitizer
 #                    and UndefinedBehaviorSanitizer (build/sanitize)
@@ -19,6 +20,7 @@ cd "$(dirname "$0")"
 BUILD_PACKAGES=(g++ make cmake libopenblas-dev libgtest-dev libstb-dev)
 BENCH_PACKAGES=(python3 python3-torch python3-numpy python3-torchvision python3-scipy python3-pil)
 DATA_PACKAGES=(python3 python3-numpy python3-pil espeak-ng dataset-fashion-mnist)
+DEMO_PACKAGES=(python3-matplotlib)
 BUILD_DIR=${MG_BUILD_DIR:-build/release}
 JOBS=${MG_JOBS:-$(nproc)}
 
@@ -82,7 +84,9 @@ case "${1:-}" in
   demo)
     build -DMG_BUILD_TESTS=OFF
     prepare_data
-    "$BUILD_DIR/demo_mlp"
+    install_missing "${DEMO_PACKAGES[@]}"
+    "$BUILD_DIR/mg-compare" --preset embedded --methods naive,amss,amss_plus,ogm_ge --seeds 0 \
+      --out runs/demo --plots
     ;;
   test)
     # The tests labelled `tools`: the embedded data builder's, plot_run.py's.
@@ -117,10 +121,10 @@ case "${1:-}" in
     esac
     ;;
   -h | --help | help)
-    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
     ;;
   *)
-    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
     ;;
 esac
