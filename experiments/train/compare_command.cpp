@@ -17,16 +17,17 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<std::string> split_list(const std::string& flag, const std::string& list) {
+std::vector<std::string> split_list(const std::string& program, const std::string& flag,
+                                    const std::string& list) {
   std::vector<std::string> items;
   std::stringstream stream(list);
   for (std::string item; std::getline(stream, item, ',');) {
-    MG_CHECK(!item.empty(), "mg-compare: --", flag, " '", list, "' has an empty entry");
+    MG_CHECK(!item.empty(), program, ": --", flag, " '", list, "' has an empty entry");
     items.push_back(item);
   }
-  MG_CHECK(!items.empty(), "mg-compare: --", flag, " expects a comma-separated list");
+  MG_CHECK(!items.empty(), program, ": --", flag, " expects a comma-separated list");
   const std::set<std::string> distinct(items.begin(), items.end());
-  MG_CHECK(distinct.size() == items.size(), "mg-compare: --", flag, " '", list,
+  MG_CHECK(distinct.size() == items.size(), program, ": --", flag, " '", list,
            "' names an entry twice");
   return items;
 }
@@ -65,15 +66,20 @@ std::string shell_quoted(const std::string& text) {
   return quoted + "'";
 }
 
-void say(const std::string& text) {
-  std::printf("mg-compare: %s\n", text.c_str());
+void say(const std::string& program, const std::string& text) {
+  std::printf("%s: %s\n", program.c_str(), text.c_str());
   std::fflush(stdout);
 }
 
 }  // namespace
 
-CompareCommand parse_compare_command_line(const std::vector<std::string>& args) {
+CompareCommand parse_compare_command_line(const std::vector<std::string>& args,
+                                          const std::string& program,
+                                          std::vector<std::string> default_methods) {
   CompareCommand command;
+  command.program = program;
+  command.methods = std::move(default_methods);
+  command.out = "runs/" + program.substr(program.find('-') + 1);
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (arg == "--help" || arg == "-h") {
@@ -92,7 +98,7 @@ CompareCommand parse_compare_command_line(const std::vector<std::string>& args) 
     const auto eq = name.find('=');
     if (eq != std::string::npos) name = name.substr(0, eq);
     for (const char* refused : {"method", "seed", "resume"})
-      MG_CHECK(name != refused, "mg-compare: --", name,
+      MG_CHECK(name != refused, program, ": --", name,
                " is not accepted: --methods and --seeds choose the runs, and a run directory that "
                "holds an unfinished run is resumed by itself");
     if (name != "methods" && name != "seeds" && name != "out") {
@@ -104,22 +110,22 @@ CompareCommand parse_compare_command_line(const std::vector<std::string>& args) 
     if (eq != std::string::npos) {
       value = arg.substr(2 + eq + 1);
     } else {
-      MG_CHECK(i + 1 < args.size(), "mg-compare: --", name, " expects a value");
+      MG_CHECK(i + 1 < args.size(), program, ": --", name, " expects a value");
       value = args[++i];
     }
     if (name == "methods") {
-      command.methods = split_list(name, value);
+      command.methods = split_list(program, name, value);
     } else if (name == "seeds") {
       command.seeds.clear();
-      for (const std::string& seed : split_list(name, value)) {
+      for (const std::string& seed : split_list(program, name, value)) {
         std::uint64_t parsed = 0;
         const auto [end, ec] = std::from_chars(seed.data(), seed.data() + seed.size(), parsed);
-        MG_CHECK(ec == std::errc() && end == seed.data() + seed.size(),
-                 "mg-compare: --seeds: expects non-negative integers, got '", seed, "'");
+        MG_CHECK(ec == std::errc() && end == seed.data() + seed.size(), program,
+                 ": --seeds: expects non-negative integers, got '", seed, "'");
         command.seeds.push_back(parsed);
       }
     } else {
-      MG_CHECK(!value.empty(), "mg-compare: --out expects a directory");
+      MG_CHECK(!value.empty(), program, ": --out expects a directory");
       command.out = value;
     }
   }
@@ -145,7 +151,7 @@ std::string compare_help_text() {
          "and applies to every run, except --method, --seed, --out and --resume.\n";
 }
 
-Comparison run_compare(const CompareCommand& command, const std::string& plot_script) {
+RunsByMethod ensure_runs(const CompareCommand& command) {
   struct Planned {
     std::string method;
     std::uint64_t seed;
@@ -163,7 +169,7 @@ Comparison run_compare(const CompareCommand& command, const std::string& plot_sc
       plan.push_back({method, seed, parse_command_line(args).config});
     }
 
-  std::vector<std::pair<std::string, std::vector<std::string>>> runs_by_method;
+  RunsByMethod runs_by_method;
   for (const std::string& method : command.methods) runs_by_method.push_back({method, {}});
   for (std::size_t r = 0; r < plan.size(); ++r) {
     const Planned& run = plan[r];
@@ -175,39 +181,53 @@ Comparison run_compare(const CompareCommand& command, const std::string& plot_sc
       const std::vector<std::string> differ = differing_settings(run.config, dir);
       std::string list;
       for (const std::string& d : differ) list += str("\n  ", d);
-      MG_CHECK(differ.empty(), "mg-compare: ", dir,
+      MG_CHECK(differ.empty(), command.program, ": ", dir,
                " holds a run with other settings; pick another --out or remove it:", list);
     }
     if (finished) {
-      say(str(name, ": reusing the finished run in ", dir));
+      say(command.program, str(name, ": reusing the finished run in ", dir));
     } else if (started) {
-      say(str(name, ": resuming the unfinished run in ", dir, " (", r + 1, "/", plan.size(), ")"));
+      say(command.program,
+          str(name, ": resuming the unfinished run in ", dir, " (", r + 1, "/", plan.size(), ")"));
       resume(run.config, dir);
     } else {
-      say(str(name, ": training into ", dir, " (", r + 1, "/", plan.size(), ")"));
+      say(command.program, str(name, ": training into ", dir, " (", r + 1, "/", plan.size(), ")"));
       train(run.config);
     }
     runs_by_method[r % command.methods.size()].second.push_back(dir);
   }
+  return runs_by_method;
+}
 
-  const Comparison comparison = compare_runs(runs_by_method);
-  const std::string text = format_text(comparison);
+void plot_runs(const CompareCommand& command, const RunsByMethod& runs,
+               const std::string& plot_script, const std::string& extra_flags) {
+  std::string shell = str("/usr/bin/python3 ", shell_quoted(plot_script));
+  for (const auto& [method, dirs] : runs) shell += str(" ", shell_quoted(dirs.front()));
+  shell += str(" --out ", shell_quoted(command.out + "/plots"), extra_flags);
+  say(command.program,
+      str("plotting the runs of seed ", command.seeds.front(), " into ", command.out, "/plots"));
+  std::fflush(stdout);
+  // plot_run.py prints the path of each PNG it writes.
+  const int status = std::system(shell.c_str());
+  MG_CHECK(status == 0, command.program, ": ", plot_script, " failed (", shell,
+           "); it needs /usr/bin/python3 with python3-matplotlib");
+}
+
+void write_report(const CompareCommand& command, const std::string& name, const std::string& text,
+                  const std::string& markdown, const Json& json) {
   std::printf("\n%s", text.c_str());
-  write_text(command.out + "/table.md", format_markdown(comparison));
-  write_text(command.out + "/table.json", to_json(comparison).dump() + "\n");
-  say(str("table written to ", command.out, "/table.md and ", command.out, "/table.json"));
+  write_text(str(command.out, "/", name, ".md"), markdown);
+  write_text(str(command.out, "/", name, ".json"), json.dump() + "\n");
+  say(command.program,
+      str("written to ", command.out, "/", name, ".md and ", command.out, "/", name, ".json"));
+}
 
-  if (command.plots) {
-    std::string shell = str("/usr/bin/python3 ", shell_quoted(plot_script));
-    for (const auto& [method, dirs] : runs_by_method) shell += str(" ", shell_quoted(dirs.front()));
-    shell += str(" --out ", shell_quoted(command.out + "/plots"));
-    say(str("plotting the runs of seed ", command.seeds.front(), " into ", command.out, "/plots"));
-    std::fflush(stdout);
-    // plot_run.py prints the path of each PNG it writes.
-    const int status = std::system(shell.c_str());
-    MG_CHECK(status == 0, "mg-compare: ", plot_script, " failed (", shell,
-             "); it needs /usr/bin/python3 with python3-matplotlib");
-  }
+Comparison run_compare(const CompareCommand& command, const std::string& plot_script) {
+  const RunsByMethod runs = ensure_runs(command);
+  const Comparison comparison = compare_runs(runs);
+  write_report(command, "table", format_text(comparison), format_markdown(comparison),
+               to_json(comparison));
+  if (command.plots) plot_runs(command, runs, plot_script);
   return comparison;
 }
 
