@@ -62,9 +62,8 @@ void save_checkpoint(const std::string& path, const RunState& state, const Progr
   };
   if (state.device.is_cuda())
     metadata["rng.device"] = std::to_string(default_generator(state.device).offset());
-  if (state.scheduler != nullptr)
-    for (const auto& [key, value] : state.scheduler->state_dict())
-      metadata["scheduler." + key] = exact(value);
+  for (const auto& [key, value] : state.schedule.state_dict())
+    metadata["scheduler." + key] = exact(value);
   save_safetensors(path, tensors, metadata);
 }
 
@@ -86,16 +85,14 @@ Progress load_checkpoint(const std::string& path, const RunState& state) {
     throw Error(str("checkpoint ", path, ": ", e.what()));
   }
   state.model.to(state.device);
-  if (state.scheduler != nullptr) {
-    optim::SchedulerState scheduler;
-    for (const auto& [key, value] : file.metadata)
-      if (key.starts_with("scheduler."))
-        scheduler[key.substr(10)] = parse<double>(file.metadata, key, path);
-    try {
-      state.scheduler->load_state_dict(scheduler);
-    } catch (const Error& e) {
-      throw Error(str("checkpoint ", path, ": scheduler: ", e.what()));
-    }
+  optim::SchedulerState schedule;
+  for (const auto& [key, value] : file.metadata)
+    if (key.starts_with("scheduler."))
+      schedule[key.substr(10)] = parse<double>(file.metadata, key, path);
+  try {
+    state.schedule.load_state_dict(schedule);
+  } catch (const Error& e) {
+    throw Error(str("checkpoint ", path, ": scheduler: ", e.what()));
   }
   default_generator(Device::cpu()).set_offset(parse<std::uint64_t>(file.metadata, "rng.cpu", path));
   state.method_generator.set_offset(parse<std::uint64_t>(file.metadata, "rng.method", path));

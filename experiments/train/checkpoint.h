@@ -6,8 +6,8 @@
 
 #include "core/device.h"
 #include "core/generator.h"
+#include "experiments/train/epoch_schedule.h"
 #include "layers/multimodal_classifier.h"
-#include "optim/lr_scheduler.h"
 #include "optim/optimizer.h"
 #include "optim/rebalancer.h"
 
@@ -25,11 +25,11 @@ struct Progress {
   double best_score = -std::numeric_limits<double>::infinity();
 };
 
-// The parts of a run a checkpoint holds; the scheduler may be null.
+// The parts of a run a checkpoint holds.
 struct RunState {
   nn::MultimodalClassifier& model;
   optim::Optimizer& optimizer;
-  optim::LRScheduler* scheduler;
+  EpochSchedule& schedule;
   optim::Rebalancer& method;
   Generator& method_generator;
   Device device;

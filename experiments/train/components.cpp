@@ -65,6 +65,9 @@ std::unique_ptr<optim::Rebalancer> make_method(const TrainConfig& c) {
     if (!c.amss_importance.empty()) o.importance = optim::parse_importance_kind(c.amss_importance);
     if (!c.amss_masking.empty()) o.masking = optim::parse_mask_mode(c.amss_masking);
     if (!c.amss_scope.empty()) o.scope = optim::parse_amss_scope(c.amss_scope);
+    o.bug_it_ratio_swap = c.amss_bug_ratio_swap;
+    o.bug_av_classifier_unmasked = c.amss_bug_classifier_unmasked;
+    o.bug_bernoulli_code = c.amss_bug_bernoulli;
     return std::make_unique<optim::Amss>(o);
   }
   if (c.method == "ogm" || c.method == "ogm_ge") {
@@ -79,12 +82,19 @@ std::unique_ptr<optim::Rebalancer> make_method(const TrainConfig& c) {
     o.alpha = c.pmr_alpha;
     o.prototype_momentum = c.pmr_momentum;
     o.prototype_batches = c.pmr_batches;
-    o.modulation_ends = c.epochs;
+    o.modulation_starts = c.pmr_start;
+    o.modulation_ends = c.pmr_end;
+    o.coef_mode = optim::parse_pmr_coef_mode(c.pmr_coef);
+    o.per_enable = c.pmr_per;
+    o.per_mu = c.pmr_per_mu;
+    o.per_epochs = c.pmr_per_epochs;
     return std::make_unique<optim::Pmr>(o);
   }
   MG_CHECK(c.method == "agm", "mg-train: unknown method '", c.method, "'");
   optim::AgmOptions o;
   o.alpha = c.agm_alpha;
+  o.modulation_starts = c.agm_start;
+  o.modulation_ends = c.agm_end;
   return std::make_unique<optim::Agm>(o);
 }
 
@@ -107,12 +117,18 @@ std::unique_ptr<optim::Optimizer> make_optimizer(const TrainConfig& c,
           .lr = c.lr, .betas = {c.beta1, c.beta2}, .eps = c.eps, .weight_decay = c.weight_decay});
 }
 
-std::unique_ptr<optim::LRScheduler> make_scheduler(const TrainConfig& c,
-                                                   optim::Optimizer& optimizer) {
-  if (c.schedule == "none") return nullptr;
-  if (c.schedule == "step") return std::make_unique<optim::StepLR>(optimizer, c.step_size, c.gamma);
+EpochSchedule make_schedule(const TrainConfig& c, optim::Optimizer& optimizer) {
+  if (c.schedule == "none") return {};
+  if (c.schedule == "step")
+    return EpochSchedule(std::make_unique<optim::StepLR>(optimizer, c.step_size, c.gamma));
   if (c.schedule == "cosine")
-    return std::make_unique<optim::CosineAnnealingLR>(optimizer, c.epochs);
+    return EpochSchedule(std::make_unique<optim::CosineAnnealingLR>(optimizer, c.epochs));
+  if (c.schedule == "plateau") {
+    optim::ReduceLROnPlateau::Options o;
+    o.factor = c.gamma;
+    o.patience = c.patience;
+    return EpochSchedule(std::make_unique<optim::ReduceLROnPlateau>(optimizer, o));
+  }
   MG_CHECK(c.schedule == "multistep", "mg-train: unknown schedule '", c.schedule, "'");
   std::vector<std::int64_t> milestones;
   std::stringstream list(c.milestones);
@@ -128,7 +144,7 @@ std::unique_ptr<optim::LRScheduler> make_scheduler(const TrainConfig& c,
              "': expected comma-separated positive epochs");
     milestones.push_back(epoch);
   }
-  return std::make_unique<optim::MultiStepLR>(optimizer, milestones, c.gamma);
+  return EpochSchedule(std::make_unique<optim::MultiStepLR>(optimizer, milestones, c.gamma));
 }
 
 }  // namespace mg::train

@@ -3,9 +3,9 @@
 #include <cstdint>
 #include <memory>
 
+#include "experiments/train/epoch_schedule.h"
 #include "experiments/train/train_config.h"
 #include "layers/multimodal_classifier.h"
-#include "optim/lr_scheduler.h"
 #include "optim/optimizer.h"
 #include "optim/rebalancer.h"
 
@@ -27,8 +27,6 @@ std::unique_ptr<optim::Rebalancer> make_method(const TrainConfig& config);
 std::unique_ptr<optim::Optimizer> make_optimizer(const TrainConfig& config,
                                                  const nn::MultimodalClassifier& model);
 
-// Stepped once per epoch; nullptr for --schedule none.
-std::unique_ptr<optim::LRScheduler> make_scheduler(const TrainConfig& config,
-                                                   optim::Optimizer& optimizer);
+EpochSchedule make_schedule(const TrainConfig& config, optim::Optimizer& optimizer);
 
 }  // namespace mg::train

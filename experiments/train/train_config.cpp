@@ -165,6 +165,13 @@ const std::vector<Setting>& settings() {
                                 "mask semantics (empty: the mode's): strict or grad"),
       setting<&C::amss_scope>("amss-scope", "method",
                               "masked weights (empty: the mode's): supplement or code"),
+      setting<&C::amss_bug_ratio_swap>("amss-bug-ratio-swap", "method",
+                                       "B1: each modality's own softmax weight as its ratio "
+                                       "(the text-image script's effective rule)"),
+      setting<&C::amss_bug_classifier_unmasked>("amss-bug-classifier-unmasked", "method",
+                                                "B5: leave the audio-video classifier unmasked"),
+      setting<&C::amss_bug_bernoulli>("amss-bug-bernoulli", "method",
+                                      "B9/B10: the code's Bernoulli sample mode"),
       setting<&C::ogm_alpha>("ogm-alpha", "method", "OGM modulation strength α"),
       setting<&C::ogm_start>("ogm-start", "method", "first modulated epoch (0-based)"),
       setting<&C::ogm_end>("ogm-end", "method", "last modulated epoch (inclusive)"),
@@ -172,7 +179,18 @@ const std::vector<Setting>& settings() {
       setting<&C::pmr_momentum>("pmr-momentum", "method", "PMR prototype momentum"),
       setting<&C::pmr_batches>("pmr-batches", "method",
                                "training batches PMR scans for prototypes each epoch"),
+      setting<&C::pmr_start>("pmr-start", "method", "first PMR-modulated epoch (0-based)"),
+      setting<&C::pmr_end>("pmr-end", "method", "last PMR-modulated epoch"),
+      setting<&C::pmr_coef>("pmr-coef", "method",
+                            "PMR coefficient: constant or ratio_scaled (tanh of the imbalance)"),
+      setting<&C::pmr_per>("pmr-per", "method",
+                           "PMR's entropy regulariser (reconstructed, specs/peers.md §5.3)"),
+      setting<&C::pmr_per_mu>("pmr-per-mu", "method", "weight of PMR's entropy regulariser"),
+      setting<&C::pmr_per_epochs>("pmr-per-epochs", "method",
+                                  "epochs PMR's entropy regulariser applies"),
       setting<&C::agm_alpha>("agm-alpha", "method", "AGM modulation strength α"),
+      setting<&C::agm_start>("agm-start", "method", "first AGM-modulated epoch (0-based)"),
+      setting<&C::agm_end>("agm-end", "method", "last AGM-modulated epoch"),
       setting<&C::optimizer>("optimizer", "optimisation", "sgd, adam or adamw"),
       setting<&C::lr>("lr", "optimisation", "initial learning rate"),
       setting<&C::momentum>("momentum", "optimisation", "SGD momentum"),
@@ -182,11 +200,13 @@ const std::vector<Setting>& settings() {
       setting<&C::eps>("eps", "optimisation", "Adam ε"),
       setting<&C::schedule>("schedule", "optimisation",
                             "learning-rate schedule, stepped per epoch: none, step, multistep, "
-                            "cosine"),
+                            "cosine, plateau (on the training loss)"),
       setting<&C::step_size>("step-size", "optimisation", "epochs between decays (step)"),
       setting<&C::milestones>("milestones", "optimisation",
                               "comma-separated decay epochs (multistep)"),
-      setting<&C::gamma>("gamma", "optimisation", "decay factor (step, multistep)"),
+      setting<&C::gamma>("gamma", "optimisation", "decay factor (step, multistep, plateau)"),
+      setting<&C::patience>("patience", "optimisation",
+                            "epochs without improvement before a decay (plateau)"),
       setting<&C::epochs>("epochs", "optimisation", "training epochs"),
       setting<&C::batch_size>("batch-size", "optimisation", "training batch size"),
       setting<&C::eval_batch_size>("eval-batch-size", "optimisation", "evaluation batch size"),
@@ -372,7 +392,8 @@ void validate(const TrainConfig& c) {
   check_name("method", c.method, {"naive", "amss", "amss_plus", "ogm", "ogm_ge", "pmr", "agm"});
   check_name("amss-mode", c.amss_mode, {"paper", "reference"});
   check_name("optimizer", c.optimizer, {"sgd", "adam", "adamw"});
-  check_name("schedule", c.schedule, {"none", "step", "multistep", "cosine"});
+  check_name("schedule", c.schedule, {"none", "step", "multistep", "cosine", "plateau"});
+  check_name("pmr-coef", c.pmr_coef, {"constant", "ratio_scaled"});
   check_name("activation", c.activation, {"relu", "gelu"});
   MG_CHECK(c.holdout > 0 && c.holdout < 1, "mg-train: --holdout must be in (0, 1), got ",
            c.holdout);
@@ -383,9 +404,10 @@ void validate(const TrainConfig& c) {
   MG_CHECK(c.lr > 0, "mg-train: --lr must be positive, got ", c.lr);
   MG_CHECK(c.limit_train >= 0 && c.limit_eval >= 0 && c.workers >= 0 && c.threads >= 0 &&
                c.image_size >= 0 && c.frames >= 0 && c.width > 0 && c.step_size > 0 &&
-               c.pmr_batches > 0,
+               c.patience >= 0 && c.pmr_batches > 0,
            "mg-train: --limit-train, --limit-eval, --workers, --threads, --image-size and "
-           "--frames must not be negative, --width, --step-size and --pmr-batches positive");
+           "--frames and --patience must not be negative, --width, --step-size and --pmr-batches "
+           "positive");
   MG_CHECK(!c.tau || *c.tau > 0, "mg-train: --tau must be positive, got ", *c.tau);
 }
 

@@ -48,13 +48,25 @@ struct TrainConfig {
   std::string amss_importance;
   std::string amss_masking;  // grad or strict
   std::string amss_scope;    // supplement or code
+  // The reference code's bugs, reproduced on request (optim/amss.h, specs/amss.md §17.2).
+  bool amss_bug_ratio_swap = false;
+  bool amss_bug_classifier_unmasked = false;
+  bool amss_bug_bernoulli = false;
   double ogm_alpha = 0.8;
   std::int64_t ogm_start = 0;
   std::int64_t ogm_end = 50;
   double pmr_alpha = 1.0;
   double pmr_momentum = 0.2;
   std::int64_t pmr_batches = 10;
+  std::int64_t pmr_start = 0;
+  std::int64_t pmr_end = 100;
+  std::string pmr_coef = "constant";  // constant or ratio_scaled
+  bool pmr_per = true;                // the reconstructed entropy regulariser (peers.md §5.3)
+  double pmr_per_mu = 0.1;
+  std::int64_t pmr_per_epochs = 10;
   double agm_alpha = 1.5;
+  std::int64_t agm_start = 0;
+  std::int64_t agm_end = 1500;
 
   // Optimisation.
   std::string optimizer = "sgd";  // sgd, adam, adamw
@@ -64,10 +76,11 @@ struct TrainConfig {
   double beta1 = 0.9;
   double beta2 = 0.999;
   double eps = 1e-8;
-  std::string schedule = "step";     // none, step, multistep, cosine
+  std::string schedule = "step";     // none, step, multistep, cosine, plateau
   std::int64_t step_size = 60;       // step
   std::string milestones = "80,90";  // multistep: comma-separated epochs
   double gamma = 0.1;
+  std::int64_t patience = 10;  // plateau
   std::int64_t epochs = 80;
   std::int64_t batch_size = 64;
   std::int64_t eval_batch_size = 64;

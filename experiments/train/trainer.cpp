@@ -159,7 +159,7 @@ class Run {
     model_ = build.model;
     model_->to(device_);
     optimizer_ = make_optimizer(config_, *model_);
-    scheduler_ = make_scheduler(config_, *optimizer_);
+    schedule_ = make_schedule(config_, *optimizer_);
     method_ = make_method(config_);
     present_ = modalities_present(config_.modalities, *model_);
     eval_ = {config_.eval_batch_size, static_cast<int>(config_.workers), device_, present_};
@@ -217,7 +217,7 @@ class Run {
 
   std::string path(const char* file) const { return dir_ + "/" + file; }
   RunState state() {
-    return {*model_, *optimizer_, scheduler_.get(), *method_, method_generator_, device_};
+    return {*model_, *optimizer_, schedule_, *method_, method_generator_, device_};
   }
 
   optim::Batch model_batch(const data::Batch& batch) const {
@@ -274,7 +274,7 @@ class Run {
     t.accuracy = accuracy.compute().accuracy;
     t.step_ms = median(step_ms);
     t.samples_per_s = static_cast<double>(samples) / t.seconds;
-    if (scheduler_) scheduler_->step();
+    schedule_.step(t.loss);
     return t;
   }
 
@@ -356,7 +356,7 @@ class Run {
   RunData data_;
   std::shared_ptr<nn::MultimodalClassifier> model_;
   std::unique_ptr<optim::Optimizer> optimizer_;
-  std::unique_ptr<optim::LRScheduler> scheduler_;
+  EpochSchedule schedule_;
   std::unique_ptr<optim::Rebalancer> method_;
   std::vector<bool> present_;
   EvalOptions eval_;
