@@ -21,8 +21,8 @@ namespace {
 
 using data::BenchmarkDataset;
 
-// Opens split `split` of the config's data set; `augment` unset: the loader's own choice (on
-// for "train" where the data set augments at all).
+// Opens split `split` of the config's data set, with training augmentation where the data set
+// has one and `augment` asks for it.
 using Opener =
     std::function<std::shared_ptr<BenchmarkDataset>(const std::string& split, bool augment)>;
 
@@ -44,85 +44,170 @@ data::ImageOptions image_options(const TrainConfig& c, data::ImageOptions image)
   return image;
 }
 
+// The value of a name setting among `choices` (the first is the default, for an empty value).
+template <typename T>
+T choose(const std::string& setting, const std::string& value, const std::string& dataset,
+         const std::vector<std::pair<std::string, T>>& choices) {
+  if (value.empty()) return choices.front().second;
+  std::string names;
+  for (const auto& [name, choice] : choices) {
+    if (name == value) return choice;
+    names += (names.empty() ? "" : ", ") + name;
+  }
+  throw Error(str("mg-train: --", setting, " '", value, "' for ", dataset, ": expected ", names));
+}
+
+// --audio-mode, when given, over the layout's own mode.
+data::AudioMode audio_mode(const TrainConfig& c, data::AudioMode layout) {
+  using data::AudioMode;
+  return c.audio_mode.empty()
+             ? layout
+             : choose<AudioMode>("audio-mode", c.audio_mode, c.dataset,
+                                 {{"pkl", AudioMode::Pkl},
+                                  {"npy", AudioMode::Npy},
+                                  {"wav_stft_22050_3s", AudioMode::WavStft22050_3s},
+                                  {"wav_stft_35400_10s", AudioMode::WavStft35400_10s},
+                                  {"wav_scipy_psd_1004", AudioMode::WavScipyPsd1004}});
+}
+
+// --missing-files, when given, over the loader's own policy.
+data::MissingFilePolicy missing_files(const TrainConfig& c, data::MissingFilePolicy loader) {
+  using data::MissingFilePolicy;
+  return c.missing_files.empty()
+             ? loader
+             : choose<MissingFilePolicy>("missing-files", c.missing_files, c.dataset,
+                                         {{"skip", MissingFilePolicy::Skip},
+                                          {"error", MissingFilePolicy::Error},
+                                          {"placeholder", MissingFilePolicy::Placeholder}});
+}
+
+Family audio_visual(const TrainConfig& c, const std::string& root) {
+  MG_CHECK(c.data_format.empty() || c.data_format == "amss", "mg-train: --data-format '",
+           c.data_format, "' for ", c.dataset, ": the CREMA-D layout is the only one (amss)");
+  return {[c, root](const std::string& split, bool augment) {
+            data::CremadOptions o;
+            o.root = root;
+            o.split = split;
+            o.num_frames = c.frames > 0 ? c.frames : 1;
+            o.audio_mode = audio_mode(c, o.audio_mode);
+            o.missing_files = missing_files(c, o.missing_files);
+            o.seed = c.seed;
+            if (c.dataset == "embedded") {
+              // Fashion-MNIST items: a random resized crop would cut most of one away.
+              o.class_list_file = "classes.txt";
+              o.image = image_options(c, {.size = 28});
+              o.augment = false;
+            } else {
+              o.image = image_options(c, o.image);
+              o.augment = augment;
+            }
+            return std::make_shared<data::CremadDataset>(o);
+          },
+          "valid",
+          "annotations/valid.csv",
+          {"audio", "visual"}};
+}
+
+Family kinetics_sounds(const TrainConfig& c, const std::string& root) {
+  using data::KineticsSoundsFormat;
+  const KineticsSoundsFormat format = choose<KineticsSoundsFormat>(
+      "data-format", c.data_format, c.dataset,
+      {{"amss", KineticsSoundsFormat::Amss}, {"ogm_ge", KineticsSoundsFormat::OgmGe}});
+  return {[c, root, format](const std::string& split, bool augment) {
+            data::KineticsSoundsOptions o;
+            o.root = root;
+            o.split = split;
+            o.format = format;
+            o.audio_mode = audio_mode(c, o.audio_mode);
+            o.missing_files = missing_files(c, o.missing_files);
+            if (c.frames > 0) o.num_frames = c.frames;
+            o.image = image_options(c, o.image);
+            o.augment = augment;
+            o.seed = c.seed;
+            return std::make_shared<data::KineticsSoundsDataset>(o);
+          },
+          // Its layouts have train and test only: validation is held out of train.
+          "",
+          "",
+          {"audio", "visual"}};
+}
+
+Family text_image(const TrainConfig& c, const std::string& root) {
+  MG_CHECK(!c.vocab.empty(), "mg-train: --dataset ", c.dataset,
+           " needs --vocab (BERT's uncased vocab.txt)");
+  const std::vector<std::string> inputs = {"input_ids", "attention_mask", "image"};
+  if (c.dataset == "sarcasm") {
+    using data::SarcasmFormat;
+    const SarcasmFormat format = choose<SarcasmFormat>("data-format", c.data_format, c.dataset,
+                                                       {{"amss", SarcasmFormat::Amss},
+                                                        {"cai_raw", SarcasmFormat::CaiRaw},
+                                                        {"json", SarcasmFormat::Json}});
+    const std::string val_file = format == SarcasmFormat::Amss     ? "annotations/valid.tsv"
+                                 : format == SarcasmFormat::CaiRaw ? "text/valid2.txt"
+                                                                   : "annotations/valid.json";
+    return {[c, root, format](const std::string& split, bool /*augment*/) {
+              data::SarcasmOptions o;
+              o.root = root;
+              o.split = split;
+              o.format = format;
+              o.text.vocab_file = c.vocab;
+              o.image = image_options(c, o.image);
+              o.missing_files = missing_files(c, o.missing_files);
+              o.seed = c.seed;
+              return std::make_shared<data::SarcasmDataset>(o);
+            },
+            "valid", val_file, inputs};
+  }
+  using data::TwitterFormat;
+  const TwitterFormat format = choose<TwitterFormat>("data-format", c.data_format, c.dataset,
+                                                     {{"amss", TwitterFormat::Amss},
+                                                      {"tombert_tsv", TwitterFormat::TomBertTsv},
+                                                      {"tombert_txt", TwitterFormat::TomBertTxt}});
+  const std::string val_file = format == TwitterFormat::Amss ? "annotations/dev.tsv"
+                               : format == TwitterFormat::TomBertTsv
+                                   ? "absa_data/twitter2015/dev.tsv"
+                                   : "absa_data/twitter2015/dev.txt";
+  return {[c, root, format](const std::string& split, bool /*augment*/) {
+            data::Twitter2015Options o;
+            o.root = root;
+            o.split = split;
+            o.format = format;
+            o.text.vocab_file = c.vocab;
+            o.image = image_options(c, o.image);
+            o.missing_files = missing_files(c, o.missing_files);
+            o.seed = c.seed;
+            return std::make_shared<data::Twitter2015Dataset>(o);
+          },
+          "dev", val_file, inputs};
+}
+
+Family nvgesture(const TrainConfig& c, const std::string& root) {
+  using data::NvGestureVideo;
+  const NvGestureVideo video = choose<NvGestureVideo>(
+      "data-format", c.data_format, c.dataset,
+      {{"avi", NvGestureVideo::Avi}, {"frame_folders", NvGestureVideo::FrameFolders}});
+  return {[c, root, video](const std::string& split, bool /*augment*/) {
+            data::NvGestureOptions o;
+            o.root = root;
+            o.split = split;
+            o.video = video;
+            o.seed = c.seed;
+            return std::make_shared<data::NvGestureDataset>(o);
+          },
+          // Its lists have train and test only: validation is held out of train.
+          "",
+          "",
+          {"rgb", "flow", "depth"}};
+}
+
 Family family(const TrainConfig& c) {
   const std::string root = root_of(c);
   MG_CHECK(std::filesystem::is_directory(root), "mg-train: data root '", root, "' is not a folder",
            c.dataset == "embedded" ? " (./run.sh demo builds the embedded data there)" : "");
-  if (c.dataset == "embedded" || c.dataset == "cremad") {
-    return {[c, root](const std::string& split, bool augment) {
-              data::CremadOptions o;
-              o.root = root;
-              o.split = split;
-              o.num_frames = c.frames > 0 ? c.frames : 1;
-              o.seed = c.seed;
-              if (c.dataset == "embedded") {
-                // Fashion-MNIST items: a random resized crop would cut most of one away.
-                o.class_list_file = "classes.txt";
-                o.image = image_options(c, {.size = 28});
-                o.augment = false;
-              } else {
-                o.image = image_options(c, o.image);
-                o.augment = augment;
-              }
-              return std::make_shared<data::CremadDataset>(o);
-            },
-            "valid",
-            "annotations/valid.csv",
-            {"audio", "visual"}};
-  }
-  if (c.dataset == "kinetics_sounds") {
-    return {[c, root](const std::string& split, bool augment) {
-              data::KineticsSoundsOptions o;
-              o.root = root;
-              o.split = split;
-              if (c.frames > 0) o.num_frames = c.frames;
-              o.image = image_options(c, o.image);
-              o.augment = augment;
-              o.seed = c.seed;
-              return std::make_shared<data::KineticsSoundsDataset>(o);
-            },
-            // The loader's layouts have train and test only: validation is held out of train.
-            "",
-            "",
-            {"audio", "visual"}};
-  }
-  if (c.dataset == "sarcasm" || c.dataset == "twitter2015") {
-    MG_CHECK(!c.vocab.empty(), "mg-train: --dataset ", c.dataset,
-             " needs --vocab (BERT's uncased vocab.txt)");
-    const bool sarcasm = c.dataset == "sarcasm";
-    return {[c, root, sarcasm](const std::string& split,
-                               bool /*augment*/) -> std::shared_ptr<BenchmarkDataset> {
-              if (sarcasm) {
-                data::SarcasmOptions o;
-                o.root = root;
-                o.split = split;
-                o.text.vocab_file = c.vocab;
-                o.image = image_options(c, o.image);
-                o.seed = c.seed;
-                return std::make_shared<data::SarcasmDataset>(o);
-              }
-              data::Twitter2015Options o;
-              o.root = root;
-              o.split = split;
-              o.text.vocab_file = c.vocab;
-              o.image = image_options(c, o.image);
-              o.seed = c.seed;
-              return std::make_shared<data::Twitter2015Dataset>(o);
-            },
-            sarcasm ? "valid" : "dev",
-            sarcasm ? "annotations/valid.tsv" : "annotations/dev.tsv",
-            {"input_ids", "attention_mask", "image"}};
-  }
-  return {[c, root](const std::string& split, bool /*augment*/) {
-            data::NvGestureOptions o;
-            o.root = root;
-            o.split = split;
-            o.seed = c.seed;
-            return std::make_shared<data::NvGestureDataset>(o);
-          },
-          "",
-          "",
-          {"rgb", "flow", "depth"}};
+  if (c.dataset == "embedded" || c.dataset == "cremad") return audio_visual(c, root);
+  if (c.dataset == "kinetics_sounds") return kinetics_sounds(c, root);
+  if (c.dataset == "sarcasm" || c.dataset == "twitter2015") return text_image(c, root);
+  return nvgesture(c, root);
 }
 
 std::vector<std::int64_t> labels_of(const BenchmarkDataset& dataset) {
@@ -154,7 +239,9 @@ HoldoutSplit stratified_holdout(const std::vector<std::int64_t>& labels, double 
     const auto n = static_cast<std::int64_t>(indices.size());
     const Tensor order = randperm(n, kInt64, &generator);
     const std::int64_t* o = order.data_ptr<std::int64_t>();
-    const auto held = static_cast<std::int64_t>(std::llround(fraction * static_cast<double>(n)));
+    // A class's last sample stays in training.
+    const std::int64_t held =
+        std::min(n - 1, static_cast<std::int64_t>(std::llround(fraction * static_cast<double>(n))));
     for (std::int64_t j = 0; j < n; ++j)
       (j < held ? split.val : split.train).push_back(indices[o[j]]);
   }

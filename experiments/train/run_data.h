@@ -34,7 +34,8 @@ optim::Batch to_model_batch(const data::Batch& batch, const std::vector<std::str
                             Device device);
 
 // The indices of `labels` (one per sample) held out for validation: round(fraction · n_c) of
-// each class c, drawn with `seed`, in increasing order; the rest go to training. Both sorted.
+// each class c, but never its last sample, drawn with `seed`; the rest go to training. Both
+// sorted.
 struct HoldoutSplit {
   std::vector<std::int64_t> train;
   std::vector<std::int64_t> val;

@@ -141,6 +141,16 @@ const std::vector<Setting>& settings() {
       setting<&C::frames>("frames", "data",
                           "video frames per sample (0: the data set's, CREMA-D 1, KS 3)"),
       setting<&C::vocab>("vocab", "data", "BERT vocab.txt (text-image data sets)"),
+      setting<&C::data_format>("data-format", "data",
+                               "layout under the root (empty: AMSS's): kinetics_sounds amss, "
+                               "ogm_ge; sarcasm amss, cai_raw, json; twitter2015 amss, "
+                               "tombert_tsv, tombert_txt; nvgesture avi, frame_folders"),
+      setting<&C::missing_files>("missing-files", "data",
+                                 "a sample whose file is missing (empty: the loader's): skip, "
+                                 "error, placeholder (text-image: a zero image)"),
+      setting<&C::audio_mode>("audio-mode", "data",
+                              "CREMA-D / Kinetics-Sounds audio (empty: the layout's): pkl, npy, "
+                              "wav_stft_22050_3s, wav_stft_35400_10s, wav_scipy_psd_1004"),
       setting<&C::fusion>("fusion", "model", "fusion head: sum, concat, film, gated, late"),
       setting<&C::width>("width", "model", "ResNet trunk width (64: ResNet-18)"),
       setting<&C::activation>("activation", "model", "ResNet activation: relu or gelu"),

@@ -29,6 +29,16 @@ struct TrainConfig {
   std::int64_t image_size = 0;   // 0: the data set's size (embedded 28, else 224)
   std::int64_t frames = 0;       // 0: the data set's count (CREMA-D 1, Kinetics-Sounds 3)
   std::string vocab;             // BERT vocab.txt for the text-image data sets
+  // The layout under the root (empty: AMSS's): kinetics_sounds amss|ogm_ge; sarcasm
+  // amss|cai_raw|json; twitter2015 amss|tombert_tsv|tombert_txt; nvgesture avi|frame_folders.
+  std::string data_format;
+  // CREMA-D and Kinetics-Sounds audio (empty: the layout's): pkl, npy, wav_stft_22050_3s,
+  // wav_stft_35400_10s, wav_scipy_psd_1004 (datasets/audio_features.h).
+  std::string audio_mode;
+  // A sample whose file is missing (empty: the loader's, as AMSS: skip for CREMA-D and
+  // Kinetics-Sounds, error for the text-image sets): skip, error, or placeholder (text-image:
+  // an all-zero image, as TomBERT substitutes one).
+  std::string missing_files;
 
   // Model.
   std::string fusion = "concat";    // sum, concat, film, gated, late
