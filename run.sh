@@ -85,6 +85,9 @@ case "${1:-}" in
     build -DMG_BUILD_TESTS=OFF
     prepare_data
     install_missing "${DEMO_PACKAGES[@]}"
+    # Trained afresh each time: mg-compare would reuse finished runs, which a rebuilt
+    # data/embedded (other defaults) would make stale.
+    rm -rf runs/demo
     "$BUILD_DIR/mg-compare" --preset embedded --methods naive,amss,amss_plus,ogm_ge --seeds 0 \
       --out runs/demo --plots
     ;;
