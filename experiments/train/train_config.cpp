@@ -240,16 +240,17 @@ void apply_preset(TrainConfig& c, const std::string& name) {
   c.preset = name;
   c.dataset = name;
   if (name == "embedded") {
-    // Calibrated for the embedded data (README, "The embedded data"): small trunks, few epochs.
-    c.width = 16;
+    // Calibrated for the embedded data (README, "The embedded data"): small trunks and few
+    // epochs, so that four methods train in minutes on two cores. Adam and batches of 16 because
+    // the audio trunk barely leaves chance in that many epochs with SGD (lr 0.01, batch 64).
+    c.width = 8;
     c.activation = "relu";
-    c.optimizer = "sgd";
-    c.lr = 1e-2;
-    c.momentum = 0.9;
+    c.optimizer = "adam";
+    c.lr = 1e-3;
     c.weight_decay = 1e-4;
     c.schedule = "none";
-    c.epochs = 10;
-    c.batch_size = 64;
+    c.epochs = 5;
+    c.batch_size = 16;
     c.eval_batch_size = 256;
     c.seed = 0;
     return;

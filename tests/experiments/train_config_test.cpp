@@ -43,8 +43,8 @@ TEST(TrainConfig, FlagsOverrideTheConfigFileWhichOverridesThePreset) {
 
 TEST(TrainConfig, EveryPresetSetsItsDataSetAndTheReferenceOptimiser) {
   const std::map<std::string, std::string> optimizer = {
-      {"embedded", "sgd"}, {"cremad", "sgd"},        {"kinetics_sounds", "sgd"},
-      {"sarcasm", "adam"}, {"twitter2015", "adamw"}, {"nvgesture", "sgd"}};
+      {"embedded", "adam"}, {"cremad", "sgd"},        {"kinetics_sounds", "sgd"},
+      {"sarcasm", "adam"},  {"twitter2015", "adamw"}, {"nvgesture", "sgd"}};
   for (const std::string& name : mg::train::preset_names()) {
     const CommandLine line = parse_command_line({"--preset", name});
     EXPECT_EQ(line.config.dataset, name);
