@@ -48,6 +48,20 @@ Tensor on_cpu(const Tensor& t) {
   return to(t, Device::cpu());
 }
 
+// The accuracy of the fused logits with only the modalities in `present` fed.
+double fused_accuracy(nn::MultimodalClassifier& model, const data::Dataset& dataset,
+                      const std::vector<std::string>& input_names, const EvalOptions& options,
+                      const std::vector<bool>& present) {
+  MetricAccumulator accumulator;
+  for_each_batch(
+      model, dataset, input_names, options,
+      [&](const optim::Batch& batch, const nn::MultimodalOutput& output) {
+        accumulator.add(on_cpu(output.logits), on_cpu(batch.labels));
+      },
+      present);
+  return accumulator.compute().accuracy;
+}
+
 }  // namespace
 
 SplitMetrics evaluate(nn::MultimodalClassifier& model, const data::Dataset& dataset,
@@ -80,14 +94,8 @@ SplitMetrics evaluate(nn::MultimodalClassifier& model, const data::Dataset& data
     }
     std::vector<bool> present(static_cast<std::size_t>(modalities), false);
     present[m] = true;
-    MetricAccumulator alone;
-    for_each_batch(
-        model, dataset, input_names, options,
-        [&](const optim::Batch& batch, const nn::MultimodalOutput& output) {
-          alone.add(on_cpu(output.logits), on_cpu(batch.labels));
-        },
-        present);
-    metrics.modality_accuracy.push_back(alone.compute().accuracy);
+    metrics.modality_accuracy.push_back(
+        fused_accuracy(model, dataset, input_names, options, present));
   }
   metrics.imbalance_degree = imbalance_degree(metrics.modality_accuracy);
   return metrics;
@@ -102,14 +110,7 @@ std::vector<double> coalition_accuracies(nn::MultimodalClassifier& model,
   for (std::uint64_t coalition = 0; coalition < (1ULL << modalities); ++coalition) {
     std::vector<bool> present(static_cast<std::size_t>(modalities));
     for (std::int64_t m = 0; m < modalities; ++m) present[m] = (coalition >> m) & 1U;
-    MetricAccumulator accumulator;
-    for_each_batch(
-        model, dataset, input_names, options,
-        [&](const optim::Batch& batch, const nn::MultimodalOutput& output) {
-          accumulator.add(on_cpu(output.logits), on_cpu(batch.labels));
-        },
-        present);
-    accuracies.push_back(accumulator.compute().accuracy);
+    accuracies.push_back(fused_accuracy(model, dataset, input_names, options, present));
   }
   return accuracies;
 }

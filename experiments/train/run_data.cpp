@@ -132,6 +132,20 @@ Family kinetics_sounds(const TrainConfig& c, const std::string& root) {
           {"audio", "visual"}};
 }
 
+// What Sarcasm's and Twitter-2015's options share, from the settings.
+template <typename Options>
+Options text_image_options(const TrainConfig& c, const std::string& root,
+                           const std::string& split) {
+  Options o;
+  o.root = root;
+  o.split = split;
+  o.text.vocab_file = c.vocab;
+  o.image = image_options(c, o.image);
+  o.missing_files = missing_files(c, o.missing_files);
+  o.seed = c.seed;
+  return o;
+}
+
 Family text_image(const TrainConfig& c, const std::string& root) {
   MG_CHECK(!c.vocab.empty(), "mg-train: --dataset ", c.dataset,
            " needs --vocab (BERT's uncased vocab.txt)");
@@ -146,14 +160,8 @@ Family text_image(const TrainConfig& c, const std::string& root) {
                                  : format == SarcasmFormat::CaiRaw ? "text/valid2.txt"
                                                                    : "annotations/valid.json";
     return {[c, root, format](const std::string& split, bool /*augment*/) {
-              data::SarcasmOptions o;
-              o.root = root;
-              o.split = split;
+              auto o = text_image_options<data::SarcasmOptions>(c, root, split);
               o.format = format;
-              o.text.vocab_file = c.vocab;
-              o.image = image_options(c, o.image);
-              o.missing_files = missing_files(c, o.missing_files);
-              o.seed = c.seed;
               return std::make_shared<data::SarcasmDataset>(o);
             },
             "valid", val_file, inputs};
@@ -168,14 +176,8 @@ Family text_image(const TrainConfig& c, const std::string& root) {
                                    ? "absa_data/twitter2015/dev.tsv"
                                    : "absa_data/twitter2015/dev.txt";
   return {[c, root, format](const std::string& split, bool /*augment*/) {
-            data::Twitter2015Options o;
-            o.root = root;
-            o.split = split;
+            auto o = text_image_options<data::Twitter2015Options>(c, root, split);
             o.format = format;
-            o.text.vocab_file = c.vocab;
-            o.image = image_options(c, o.image);
-            o.missing_files = missing_files(c, o.missing_files);
-            o.seed = c.seed;
             return std::make_shared<data::Twitter2015Dataset>(o);
           },
           "dev", val_file, inputs};

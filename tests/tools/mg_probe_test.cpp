@@ -14,9 +14,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Trained once, shared by the tests.
-std::string train_tiny_run() {
-  const fs::path dir = fs::temp_directory_path() / "mg_probe_test_run";
+// One run per test: CTest runs the tests of this file as processes side by side.
+std::string tiny_run(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / ("mg_probe_test_" + name);
   fs::remove_all(dir);
   mg::train::TrainConfig c;
   mg::train::apply_preset(c, "embedded");
@@ -31,13 +31,8 @@ std::string train_tiny_run() {
   return mg::train::train(c);
 }
 
-const std::string& tiny_run() {
-  static const std::string dir = train_tiny_run();
-  return dir;
-}
-
 TEST(MgProbe, ProbesEveryModalityOfARunAndWritesProbeJson) {
-  const std::string dir = tiny_run();
+  const std::string dir = tiny_run("probes");
   mg::train::ProbeRunOptions options;
   options.run_dir = dir;
   options.probe.epochs = 50;
@@ -69,7 +64,7 @@ TEST(MgProbe, NamesAMissingRunAndAnUnknownModality) {
   mg::train::ProbeRunOptions options;
   options.run_dir = (fs::temp_directory_path() / "mg_probe_test_nothing_here").string();
   EXPECT_MG_ERROR(mg::train::probe_run(options), "mg-probe", "mg_probe_test_nothing_here");
-  options.run_dir = tiny_run();
+  options.run_dir = tiny_run("errors");
   options.modalities = {"smell"};
   EXPECT_MG_ERROR(mg::train::probe_run(options), "mg-probe", "smell", "audio, visual");
 }
