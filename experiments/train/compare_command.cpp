@@ -8,7 +8,7 @@
 #include <sstream>
 
 #include "core/error.h"
-#include "datasets/file_bytes.h"
+#include "experiments/train/run_files.h"
 #include "experiments/train/train_config.h"
 #include "experiments/train/trainer.h"
 
@@ -32,21 +32,11 @@ std::vector<std::string> split_list(const std::string& program, const std::strin
   return items;
 }
 
-Json read_json(const std::string& path) {
-  const std::vector<std::uint8_t> bytes = data::read_file_bytes(path);
-  return Json::parse(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
-                     path);
-}
-
-void write_text(const std::string& path, const std::string& text) {
-  data::write_file_bytes(path, {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
-}
-
 // The settings in which an existing run's config.json differs from what is asked for, leaving
 // out those that do not change what is trained.
 std::vector<std::string> differing_settings(const TrainConfig& wanted, const std::string& dir) {
   static const std::set<std::string> runtime = {"device", "threads", "workers", "progress", "out"};
-  const Json have = read_json(dir + "/config.json");
+  const Json have = read_json_file(dir + "/config.json");
   const Json asked = to_json(wanted);
   std::vector<std::string> names;
   for (const auto& [name, value] : asked.as_object()) {
@@ -216,8 +206,8 @@ void plot_runs(const CompareCommand& command, const RunsByMethod& runs,
 void write_report(const CompareCommand& command, const std::string& name, const std::string& text,
                   const std::string& markdown, const Json& json) {
   std::printf("\n%s", text.c_str());
-  write_text(str(command.out, "/", name, ".md"), markdown);
-  write_text(str(command.out, "/", name, ".json"), json.dump() + "\n");
+  write_text_file(str(command.out, "/", name, ".md"), markdown);
+  write_text_file(str(command.out, "/", name, ".json"), json.dump() + "\n");
   say(command.program,
       str("written to ", command.out, "/", name, ".md and ", command.out, "/", name, ".json"));
 }

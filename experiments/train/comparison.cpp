@@ -1,20 +1,19 @@
 #include "experiments/train/comparison.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <filesystem>
 
 #include "core/error.h"
-#include "datasets/file_bytes.h"
 #include "experiments/train/metrics.h"
+#include "experiments/train/run_files.h"
 
 namespace mg::train {
 namespace {
 
-std::vector<std::uint8_t> read_existing(const std::string& path) {
+const std::string& existing(const std::string& path) {
   MG_CHECK(std::filesystem::exists(path), "mg-compare: ", path,
            " is missing (is the run finished?)");
-  return data::read_file_bytes(path);
+  return path;
 }
 
 // `read` applied to the file's contents; errors from it name the file.
@@ -33,12 +32,6 @@ MeanStd mean_std(const std::vector<double>& values) {
   RunningStats stats;
   for (double v : values) stats.add(v);
   return {stats.mean(), stats.stddev()};
-}
-
-std::string fixed(double value, int digits) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.*f", digits, value);
-  return buffer;
 }
 
 // "mean", or "mean ± std" over several runs; `scale` turns fractions into percent.
@@ -77,12 +70,6 @@ std::vector<std::vector<std::string>> cells(const Comparison& comparison) {
   return table;
 }
 
-// Columns on a terminal: one per code point ("±" is two bytes).
-std::size_t display_width(const std::string& text) {
-  return static_cast<std::size_t>(
-      std::count_if(text.begin(), text.end(), [](char c) { return (c & 0xC0) != 0x80; }));
-}
-
 Json to_json(const MeanStd& value) {
   Json json = Json::object();
   json.set("mean", value.mean);
@@ -97,9 +84,7 @@ RunResult read_run(const std::string& dir) {
   run.dir = dir;
   const std::string summary_path = dir + "/summary.json";
   reading(summary_path, [&] {
-    const std::vector<std::uint8_t> bytes = read_existing(summary_path);
-    const Json summary = Json::parse(
-        std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), summary_path);
+    const Json summary = read_json_file(existing(summary_path));
     run.selected_on = summary.at("selected_on").as_string();
     run.best_epoch = summary.at("best_epoch").as_int();
     const Json& test = summary.at("test");
@@ -111,11 +96,9 @@ RunResult read_run(const std::string& dir) {
   });
   const std::string metrics_path = dir + "/metrics.jsonl";
   reading(metrics_path, [&] {
-    const std::vector<std::uint8_t> bytes = read_existing(metrics_path);
     std::vector<double> seconds;
-    for (std::string_view line : data::text_lines(bytes))
-      if (!line.empty())
-        seconds.push_back(Json::parse(line, metrics_path).at("train").at("seconds").as_double());
+    for (const Json& line : read_json_lines(existing(metrics_path)))
+      seconds.push_back(line.at("train").at("seconds").as_double());
     MG_CHECK(!seconds.empty(), "no epoch logged");
     run.epoch_seconds = mean_std(seconds).mean;
     return 0;
@@ -166,38 +149,11 @@ Comparison compare_runs(
 }
 
 std::string format_text(const Comparison& comparison) {
-  const std::vector<std::vector<std::string>> table = cells(comparison);
-  std::vector<std::size_t> widths(table[0].size(), 0);
-  for (const auto& line : table)
-    for (std::size_t c = 0; c < line.size(); ++c)
-      widths[c] = std::max(widths[c], display_width(line[c]));
-  std::string text = title(comparison) + "\n";
-  for (const auto& line : table) {
-    std::string row;
-    for (std::size_t c = 0; c < line.size(); ++c) {
-      const std::string pad(widths[c] - display_width(line[c]), ' ');
-      // The method left-aligned, the numbers right-aligned.
-      row += c == 0 ? line[c] + pad : "  " + pad + line[c];
-    }
-    text += row + "\n";
-  }
-  return text;
+  return title(comparison) + "\n" + table_text(cells(comparison));
 }
 
 std::string format_markdown(const Comparison& comparison) {
-  const std::vector<std::vector<std::string>> table = cells(comparison);
-  std::string text = "## " + title(comparison) + "\n\n";
-  for (std::size_t r = 0; r < table.size(); ++r) {
-    std::string line = "|";
-    for (const std::string& cell : table[r]) line += " " + cell + " |";
-    text += line + "\n";
-    if (r == 0) {
-      std::string rule = "|---|";
-      for (std::size_t c = 1; c < table[r].size(); ++c) rule += "---:|";
-      text += rule + "\n";
-    }
-  }
-  return text;
+  return "## " + title(comparison) + "\n\n" + table_markdown(cells(comparison));
 }
 
 Json to_json(const Comparison& comparison) {

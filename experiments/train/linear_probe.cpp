@@ -7,9 +7,9 @@
 #include "core/error.h"
 #include "core/threading.h"
 #include "datasets/data_loader.h"
-#include "datasets/file_bytes.h"
 #include "experiments/train/components.h"
 #include "experiments/train/run_data.h"
+#include "experiments/train/run_files.h"
 #include "experiments/train/train_config.h"
 #include "optim/adam.h"
 
@@ -54,12 +54,6 @@ Features extract(nn::MultimodalClassifier& model, const data::Dataset& dataset,
     labels.push_back(b.labels);
   }
   return {to(cat(features, 0), kFloat32), cat(labels, 0)};
-}
-
-Json read_json(const std::string& path) {
-  const std::vector<std::uint8_t> bytes = data::read_file_bytes(path);
-  return Json::parse(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
-                     path);
 }
 
 }  // namespace
@@ -111,7 +105,7 @@ Json probe_run(const ProbeRunOptions& options) {
     MG_CHECK(std::filesystem::exists(dir + "/" + file), "mg-probe: '", dir, "' has no ", file,
              " (not an mg-train run directory?)");
   TrainConfig config;
-  apply_json(config, read_json(dir + "/config.json"), dir + "/config.json");
+  apply_json(config, read_json_file(dir + "/config.json"), dir + "/config.json");
   if (options.threads > 0) set_num_threads(static_cast<int>(options.threads));
   const int workers = static_cast<int>(options.workers >= 0 ? options.workers : config.workers);
 
@@ -149,8 +143,7 @@ Json probe_run(const ProbeRunOptions& options) {
     result.set(model->modality_name(m), entry);
   }
   const std::string text = result.dump() + "\n";
-  data::write_file_bytes(dir + "/probe.json",
-                         {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
+  write_text_file(dir + "/probe.json", text);
   return result;
 }
 

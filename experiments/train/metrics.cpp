@@ -154,6 +154,13 @@ double average_precision(const std::vector<double>& scores, const std::vector<bo
   return ap;
 }
 
+double median(std::vector<double> values) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const std::size_t n = values.size();
+  return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
 double imbalance_degree(const std::vector<double>& modality_accuracies) {
   MG_CHECK(modality_accuracies.size() >= 2, "imbalance_degree: needs at least 2 modalities, got ",
            modality_accuracies.size());

@@ -68,6 +68,9 @@ double imbalance_degree(const std::vector<double>& modality_accuracies);
 std::vector<double> shapley_values(std::int64_t modalities,
                                    const std::function<double(std::uint64_t coalition)>& value);
 
+// The median of `values` (the mean of the middle two for an even count); 0 for none.
+double median(std::vector<double> values);
+
 // Count, mean, standard deviation, min and max of a stream of values (Welford's update, stable
 // for long streams), e.g. ρ of one modality over an epoch's steps. stddev() is the sample
 // standard deviation (n − 1 divisor, PyTorch's default unbiased std) but 0 rather than NaN for

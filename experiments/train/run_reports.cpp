@@ -1,60 +1,27 @@
 #include "experiments/train/run_reports.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <vector>
 
 #include "core/error.h"
-#include "datasets/file_bytes.h"
+#include "experiments/train/metrics.h"
+#include "experiments/train/run_files.h"
 
 namespace mg::train {
 namespace {
 
 std::vector<Json> metric_lines(const std::string& dir) {
   const std::string path = dir + "/metrics.jsonl";
-  const std::vector<std::uint8_t> bytes = data::read_file_bytes(path);
-  std::vector<Json> lines;
-  for (std::string_view line : data::text_lines(bytes))
-    if (!line.empty()) lines.push_back(Json::parse(line, path));
+  std::vector<Json> lines = read_json_lines(path);
   MG_CHECK(!lines.empty(), path, ": no epoch logged");
   return lines;
 }
 
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  const std::size_t n = values.size();
-  return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
-
-std::string fixed(double value, int digits) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.*f", digits, value);
-  return buffer;
-}
-
-std::string pad(const std::string& text, std::size_t width) {
-  return text.size() >= width ? text : std::string(width - text.size(), ' ') + text;
-}
-
-// Rows of cells as aligned text and as a markdown table; the first row is the header.
-void render(const std::vector<std::vector<std::string>>& rows, Report& report) {
-  std::vector<std::size_t> widths(rows.front().size(), 0);
-  for (const auto& row : rows)
-    for (std::size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], row[c].size());
-  for (std::size_t r = 0; r < rows.size(); ++r) {
-    std::string text, markdown = "|";
-    for (std::size_t c = 0; c < rows[r].size(); ++c) {
-      text += (c == 0 ? "" : "  ") + pad(rows[r][c], widths[c]);
-      markdown += " " + rows[r][c] + " |";
-    }
-    report.text += text + "\n";
-    report.markdown += markdown + "\n";
-    if (r == 0) {
-      report.markdown += "|";
-      for (std::size_t c = 0; c < rows[r].size(); ++c) report.markdown += c == 0 ? "---|" : "---:|";
-      report.markdown += "\n";
-    }
-  }
+// The rows as the report's text and markdown, under `title`.
+void render(const std::string& title, const std::vector<std::vector<std::string>>& rows,
+            Report& report) {
+  report.text = title + "\n" + table_text(rows);
+  report.markdown = title + "\n\n" + table_markdown(rows);
 }
 
 }  // namespace
@@ -110,11 +77,9 @@ Report imbalance_report(const RunsByMethod& runs, const std::string& split) {
     epochs.push_back(std::move(epoch));
   }
   report.json.set("epochs", std::move(epochs));
-  report.text =
-      str("Per-modality ", split, " accuracy and imbalance degree (max − min per-modality",
-          " accuracy) over epochs, %\n");
-  report.markdown = report.text + "\n";
-  render(rows, report);
+  render(str("Per-modality ", split,
+             " accuracy and imbalance degree (max − min per-modality accuracy) over epochs, %"),
+         rows, report);
   return report;
 }
 
@@ -151,10 +116,8 @@ Report overhead_report(const RunsByMethod& runs) {
     methods.push_back(std::move(entry));
   }
   report.json.set("methods", std::move(methods));
-  report.text =
-      str("Training time per epoch (medians over epochs and runs; evaluation excluded)\n");
-  report.markdown = report.text + "\n";
-  render(rows, report);
+  render("Training time per epoch (medians over epochs and runs; evaluation excluded)", rows,
+         report);
   return report;
 }
 

@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "core/error.h"
-#include "datasets/file_bytes.h"
+#include "experiments/train/run_files.h"
 
 namespace mg::train {
 namespace {
@@ -355,11 +355,6 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
     }
   }
 
-  auto read_json = [](const std::string& path) {
-    const std::vector<std::uint8_t> bytes = data::read_file_bytes(path);
-    return Json::parse(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
-                       path);
-  };
   if (!line.resume.empty()) {
     MG_CHECK(config_file.empty() && preset.empty(),
              "mg-train: --resume takes the run's own config.json; drop --config and --preset");
@@ -368,10 +363,10 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
                " cannot change when resuming (only --epochs, --device, --threads, --workers and "
                "--progress can)");
     const std::string path = line.resume + "/config.json";
-    apply_json(line.config, read_json(path), path);
+    apply_json(line.config, read_json_file(path), path);
   } else {
     Json file;
-    if (!config_file.empty()) file = read_json(config_file);
+    if (!config_file.empty()) file = read_json_file(config_file);
     if (preset.empty() && file.is_object())
       if (const Json* p = file.find("preset"); p != nullptr && p->is_string())
         preset = p->as_string();

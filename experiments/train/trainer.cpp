@@ -14,13 +14,13 @@
 #include "core/error.h"
 #include "core/threading.h"
 #include "datasets/data_loader.h"
-#include "datasets/file_bytes.h"
 #include "experiments/train/checkpoint.h"
 #include "experiments/train/components.h"
 #include "experiments/train/evaluate.h"
 #include "experiments/train/metrics.h"
 #include "experiments/train/progress.h"
 #include "experiments/train/run_data.h"
+#include "experiments/train/run_files.h"
 
 namespace mg::train {
 namespace {
@@ -30,10 +30,6 @@ namespace fs = std::filesystem;
 // The method's randomness (masks, noise) has its own stream, so that changing the method does
 // not change the model's initialisation or the data order.
 constexpr std::uint64_t kMethodStream = 0x6d6574686f64ULL;
-
-void write_text(const std::string& path, const std::string& text) {
-  data::write_file_bytes(path, {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
-}
 
 // Lines go to stdout and to the run's train.log.
 class RunLog {
@@ -56,19 +52,6 @@ class RunLog {
   std::FILE* file_;
 };
 
-double median(std::vector<double> values) {
-  if (values.empty()) return 0;
-  const std::size_t mid = values.size() / 2;
-  std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(mid), values.end());
-  return values[mid];
-}
-
-std::string fixed(double value, int digits) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.*f", digits, value);
-  return buffer;
-}
-
 std::string percent(double fraction) {
   return fixed(100 * fraction, 1);
 }
@@ -86,13 +69,9 @@ std::string describe(const SplitMetrics& m, const nn::MultimodalClassifier& mode
 void keep_epochs_before(const std::string& path, std::int64_t next_epoch) {
   if (!fs::exists(path)) return;
   std::string kept;
-  const std::vector<std::uint8_t> bytes = data::read_file_bytes(path);
-  for (std::string_view line : data::text_lines(bytes)) {
-    if (line.empty()) continue;
-    const Json json = Json::parse(line, path);
-    if (json.at("epoch").as_int() < next_epoch) kept += std::string(line) + "\n";
-  }
-  write_text(path, kept);
+  for (const Json& line : read_json_lines(path))
+    if (line.at("epoch").as_int() < next_epoch) kept += line.dump() + "\n";
+  write_text_file(path, kept);
 }
 
 // --modalities as a mask over the model's modalities; empty when all are fed.
@@ -211,7 +190,7 @@ class Run {
                ", or pick another --out");
       fs::create_directories(dir);
     }
-    write_text(dir + "/config.json", to_json(config).dump() + "\n");
+    write_text_file(dir + "/config.json", to_json(config).dump() + "\n");
     return dir + "/train.log";
   }
 
@@ -343,7 +322,7 @@ class Run {
     for (std::int64_t m = 0; m < model_->num_modalities(); ++m)
       contributions.set(model_->modality_name(m), shapley[m]);
     summary.set("shapley", std::move(contributions));
-    write_text(path("summary.json"), summary.dump() + "\n");
+    write_text_file(path("summary.json"), summary.dump() + "\n");
     log_.line(str("best epoch ", progress_.best_epoch + 1, " (selected on ", config_.select_on,
                   "): val ", describe(val, *model_), ", test ", describe(test, *model_)));
   }

@@ -319,3 +319,14 @@ TEST(RunningStats, SingleValueAndErrors) {
 
 }  // namespace
 }  // namespace mg::train
+
+namespace {
+
+TEST(Median, MiddleValueOrTheMeanOfTheMiddleTwo) {
+  EXPECT_DOUBLE_EQ(mg::train::median({3, 1, 2}), 2);
+  EXPECT_DOUBLE_EQ(mg::train::median({4, 1, 3, 2}), 2.5);
+  EXPECT_DOUBLE_EQ(mg::train::median({7}), 7);
+  EXPECT_DOUBLE_EQ(mg::train::median({}), 0);
+}
+
+}  // namespace
