@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "core/error.h"
+#include "datasets/audio_visual_sample.h"
 #include "datasets/csv.h"
 
 namespace mg::data {
@@ -186,12 +187,8 @@ Sample KineticsSoundsDataset::load(std::int64_t index, Generator& generator) con
   const std::vector<std::string> paths =
       select_frame_paths(entry.frames, entry.frame_names, options_.num_frames,
                          options_.frame_selection, augment_, generator);
-  Sample sample;
-  sample.inputs["audio"] = load_audio(entry.audio, options_.audio_mode);
-  sample.inputs["visual"] = load_frames(paths, options_.image, augment_, generator);
-  sample.label = labels_[static_cast<std::size_t>(index)];
-  sample.source = entry.audio;
-  return sample;
+  return audio_visual_sample(entry.audio, options_.audio_mode, paths, options_.image, augment_,
+                             generator, labels_[static_cast<std::size_t>(index)]);
 }
 
 }  // namespace mg::data

@@ -123,22 +123,10 @@ TextImageSplit read_split(const SarcasmOptions& options) {
   return split;
 }
 
-TextImageConfig config_of(const SarcasmOptions& options) {
-  MG_CHECK(!options.text.vocab_file.empty(), "SarcasmDataset: text.vocab_file is required");
-  TextOptions text = options.text;
-  text.vocab_file = path_under(options.root, text.vocab_file);
-  return {"SarcasmDataset",
-          path_under(options.root, options.image_dir),
-          text,
-          options.image,
-          options.missing_files,
-          options.seed,
-          {"not_sarcastic", "sarcastic"}};
-}
-
 }  // namespace
 
 SarcasmDataset::SarcasmDataset(const SarcasmOptions& options)
-    : TextImageDataset(read_split(options), config_of(options)) {}
+    : TextImageDataset(read_split(options), text_image_config("SarcasmDataset", options,
+                                                              {"not_sarcastic", "sarcastic"})) {}
 
 }  // namespace mg::data

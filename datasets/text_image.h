@@ -2,8 +2,10 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "core/error.h"
 #include "datasets/benchmark_dataset.h"
 #include "datasets/bert_tokenizer.h"
 #include "datasets/image_pipeline.h"
@@ -57,6 +59,23 @@ struct TextImageConfig {
   std::uint64_t seed = 0;
   std::vector<std::string> class_names;
 };
+
+// The config of a data set's options (SarcasmOptions, Twitter2015Options: the same fields), its
+// folders and vocabulary under the root; the vocabulary is required.
+template <typename Options>
+TextImageConfig text_image_config(const std::string& name, const Options& options,
+                                  std::vector<std::string> class_names) {
+  MG_CHECK(!options.text.vocab_file.empty(), name, ": text.vocab_file is required");
+  TextOptions text = options.text;
+  text.vocab_file = path_under(options.root, text.vocab_file);
+  return {name,
+          path_under(options.root, options.image_dir),
+          text,
+          options.image,
+          options.missing_files,
+          options.seed,
+          std::move(class_names)};
+}
 
 // Sarcasm and Twitter-2015 once their split is read. Sample i has inputs
 //   "input_ids"       int64 [max_length]  BERT word-piece ids (text.bert_mode)

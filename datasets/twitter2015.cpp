@@ -114,22 +114,11 @@ TextImageSplit read_split(const Twitter2015Options& options) {
   return split;
 }
 
-TextImageConfig config_of(const Twitter2015Options& options) {
-  MG_CHECK(!options.text.vocab_file.empty(), "Twitter2015Dataset: text.vocab_file is required");
-  TextOptions text = options.text;
-  text.vocab_file = path_under(options.root, text.vocab_file);
-  return {"Twitter2015Dataset",
-          path_under(options.root, options.image_dir),
-          text,
-          options.image,
-          options.missing_files,
-          options.seed,
-          {"negative", "neutral", "positive"}};
-}
-
 }  // namespace
 
 Twitter2015Dataset::Twitter2015Dataset(const Twitter2015Options& options)
-    : TextImageDataset(read_split(options), config_of(options)) {}
+    : TextImageDataset(
+          read_split(options),
+          text_image_config("Twitter2015Dataset", options, {"negative", "neutral", "positive"})) {}
 
 }  // namespace mg::data
