@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "core/error.h"
 #include "experiments/train/compare_command.h"
+#include "experiments/train/program.h"
 #include "experiments/train/run_reports.h"
 
 namespace {
@@ -29,7 +29,7 @@ const char* kHelp =
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
+  return mg::train::run_program([&] {
     const mg::train::CompareCommand command = mg::train::parse_compare_command_line(
         std::vector<std::string>(argv + 1, argv + argc), "mg-bench-overhead",
         {"naive", "amss", "amss_plus", "ogm_ge", "pmr", "agm"});
@@ -40,8 +40,5 @@ int main(int argc, char** argv) {
     const mg::train::Report report = mg::train::overhead_report(mg::train::ensure_runs(command));
     mg::train::write_report(command, "overhead", report.text, report.markdown, report.json);
     return 0;
-  } catch (const mg::Error& e) {
-    std::fprintf(stderr, "%s\n", e.what());
-    return 2;
-  }
+  });
 }

@@ -3,11 +3,11 @@
 #include <string>
 #include <vector>
 
-#include "core/error.h"
 #include "experiments/train/compare_command.h"
+#include "experiments/train/program.h"
 
 int main(int argc, char** argv) {
-  try {
+  return mg::train::run_program([&] {
     const mg::train::CompareCommand command =
         mg::train::parse_compare_command_line(std::vector<std::string>(argv + 1, argv + argc));
     if (command.help) {
@@ -16,8 +16,5 @@ int main(int argc, char** argv) {
     }
     mg::train::run_compare(command, MG_SOURCE_DIR "/tools/plot_run.py");
     return 0;
-  } catch (const mg::Error& e) {
-    std::fprintf(stderr, "%s\n", e.what());
-    return 2;
-  }
+  });
 }

@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "experiments/train/compare_command.h"
+#include "experiments/train/program.h"
 #include "experiments/train/run_reports.h"
 
 namespace {
@@ -27,7 +28,7 @@ const char* kHelp =
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
+  return mg::train::run_program([&] {
     std::vector<std::string> args(argv + 1, argv + argc), rest;
     std::string split = "val";
     for (std::size_t i = 0; i < args.size(); ++i) {
@@ -53,8 +54,5 @@ int main(int argc, char** argv) {
     if (command.plots)
       mg::train::plot_runs(command, runs, MG_SOURCE_DIR "/tools/plot_run.py", " --split " + split);
     return 0;
-  } catch (const mg::Error& e) {
-    std::fprintf(stderr, "%s\n", e.what());
-    return 2;
-  }
+  });
 }

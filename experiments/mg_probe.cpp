@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "experiments/train/linear_probe.h"
+#include "experiments/train/program.h"
 
 namespace {
 
@@ -43,7 +44,7 @@ double parse_double(const std::string& flag, const std::string& text) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
+  return mg::train::run_program([&] {
     const std::vector<std::string> args(argv + 1, argv + argc);
     mg::train::ProbeRunOptions options;
     for (std::size_t i = 0; i < args.size(); ++i) {
@@ -77,8 +78,5 @@ int main(int argc, char** argv) {
       std::printf("%-10s val %.4f  train %.4f\n", name.c_str(),
                   entry.at("val_accuracy").as_double(), entry.at("train_accuracy").as_double());
     return 0;
-  } catch (const mg::Error& e) {
-    std::fprintf(stderr, "%s\n", e.what());
-    return 2;
-  }
+  });
 }

@@ -1,14 +1,13 @@
 // mg-train: one training run of a multimodal classifier with one rebalancing method (--help).
 #include <cstdio>
-#include <exception>
 #include <string>
 #include <vector>
 
-#include "core/error.h"
+#include "experiments/train/program.h"
 #include "experiments/train/trainer.h"
 
 int main(int argc, char** argv) {
-  try {
+  return mg::train::run_program([&] {
     const mg::train::CommandLine line =
         mg::train::parse_command_line(std::vector<std::string>(argv + 1, argv + argc));
     if (line.help) {
@@ -21,8 +20,5 @@ int main(int argc, char** argv) {
       mg::train::resume(line.config, line.resume);
     }
     return 0;
-  } catch (const mg::Error& e) {
-    std::fprintf(stderr, "%s\n", e.what());
-    return 2;
-  }
+  });
 }
