@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Tests tools/make_embedded_data.py on tiny data sets: determinism (same seed, same bytes, any
 --jobs; another seed, other bytes), the CREMA-D layout, class balance, the SNR of every noise
-type, the cache, and the errors for missing packages.
+type, speaker-disjoint splits, wordless clips, the item's size, the cache, and the errors for
+missing packages.
 
 Registered with CTest (label `tools`), run with Debian's /usr/bin/python3. Needs espeak-ng,
 dataset-fashion-mnist, python3-numpy and python3-pil (./run.sh test installs them); without
@@ -24,7 +25,7 @@ from PIL import Image
 TOOL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools",
                     "make_embedded_data.py")
 FASHION_DIR = "/usr/share/datasets/fashion-mnist"
-SMALL = ["--voices", "2", "--speeds", "150", "--pitches", "50"]
+SMALL = ["--voices", "2", "--heldout-voices", "1", "--speeds", "150", "--pitches", "50"]
 BASE = ["--seed", "1", "--train", "30", "--val", "10", "--test", "10", "--snr-min", "-5",
         "--snr-max", "15", "--debug-clean", *SMALL]
 WORK = ""  # a temporary folder for the whole module
@@ -156,7 +157,7 @@ class Layout(unittest.TestCase):
         self.assertEqual(len(rows), 50)
         for row in rows:
             params, _ = read_wav(os.path.join(self.out, "AudioWAV", row["stem"] + ".wav"))
-            self.assertEqual(params, (1, 2, 16000, 24000))
+            self.assertEqual(params, (1, 2, 16000, 12800))
             frames = os.path.join(self.out, "Image-01-FPS", row["stem"])
             self.assertEqual(os.listdir(frames), ["00000.jpg"])
             with Image.open(os.path.join(frames, "00000.jpg")) as image:
@@ -189,7 +190,8 @@ class Knobs(unittest.TestCase):
     def test_image_knobs_change_only_the_images(self):
         first = build("first", *BASE)
         out = build("images", *BASE, "--image-size", "40", "--occlusion", "0.3", "--image-noise",
-                    "0.1", "--image-blur", "1", "--image-shift", "3", "--image-downscale", "2")
+                    "0.1", "--image-blur", "1", "--image-shift", "3", "--image-downscale", "2",
+                    "--item-size", "30")
         for row in metadata(first):
             for folder, name in (("AudioWAV", ".wav"), ("Image-01-FPS", "/00000.jpg")):
                 with open(os.path.join(first, folder, row["stem"] + name), "rb") as f:
@@ -199,6 +201,45 @@ class Knobs(unittest.TestCase):
                 self.assertEqual(before == after, folder == "AudioWAV")
             with Image.open(os.path.join(out, "Image-01-FPS", row["stem"], "00000.jpg")) as image:
                 self.assertEqual((image.mode, image.size), ("RGB", (40, 40)))
+
+    def test_heldout_voices_speak_only_in_valid_and_test(self):
+        out = build("heldout", "--train", "40", "--val", "20", "--test", "20", "--voices", "3",
+                    "--heldout-voices", "1", "--speeds", "150", "--pitches", "50")
+        voices = {}
+        for row in metadata(out):
+            voices.setdefault(row["split"], set()).add(row["voice"])
+        self.assertEqual(len(voices["train"]), 2)
+        self.assertEqual(len(voices["valid"] | voices["test"]), 1)
+        self.assertFalse(voices["train"] & (voices["valid"] | voices["test"]))
+        mixed = build("mixed", "--train", "40", "--val", "20", "--test", "20", "--voices", "3",
+                      "--heldout-voices", "0", "--speeds", "150", "--pitches", "50")
+        self.assertEqual(len({row["voice"] for row in metadata(mixed) if row["split"] == "train"}),
+                         3)
+
+    def test_wordless_clips_hold_noise_alone_and_change_no_other_clip(self):
+        first = build("first", *BASE)
+        out = build("wordless", *BASE, "--wordless", "0.5")
+        rows = metadata(out)
+        wordless = [r for r in rows if r["word_length"] == "0"]
+        self.assertTrue(5 <= len(wordless) <= 45, len(wordless))
+        for row in rows:
+            _, clean = read_wav(os.path.join(out, "debug", "clean", row["stem"] + ".wav"))
+            self.assertEqual(not clean.any(), row in wordless)
+            if row not in wordless:
+                with open(os.path.join(first, "AudioWAV", row["stem"] + ".wav"), "rb") as f:
+                    before = f.read()
+                with open(os.path.join(out, "AudioWAV", row["stem"] + ".wav"), "rb") as f:
+                    self.assertEqual(f.read(), before)
+
+    def test_item_is_pasted_at_its_size(self):
+        out = build("item", "--train", "10", "--val", "0", "--test", "0", "--item-size", "10",
+                    "--image-noise", "0", *SMALL)
+        for row in metadata(out):
+            with Image.open(os.path.join(out, "Image-01-FPS", row["stem"], "00000.jpg")) as image:
+                grey = np.asarray(image.convert("L"), dtype=np.int32)
+            ys, xs = np.nonzero(grey > 48)  # above JPEG ringing around the item
+            self.assertLessEqual(ys.max() - ys.min(), 11, row["stem"])
+            self.assertLessEqual(xs.max() - xs.min(), 11, row["stem"])
 
     def test_sample_rate_and_clip_length(self):
         out = build("rate", "--train", "10", "--val", "0", "--test", "0", "--sample-rate", "22050",
