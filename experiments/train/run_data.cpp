@@ -175,9 +175,20 @@ Family text_image(const TrainConfig& c, const std::string& root) {
                                : format == TwitterFormat::TomBertTsv
                                    ? "absa_data/twitter2015/dev.tsv"
                                    : "absa_data/twitter2015/dev.txt";
-  return {[c, root, format](const std::string& split, bool /*augment*/) {
+  using data::TwitterText;
+  MG_CHECK(c.twitter_text.empty() || format != TwitterFormat::Amss, "mg-train: --twitter-text '",
+           c.twitter_text, "' needs a TomBERT layout (--data-format tombert_tsv or tombert_txt): ",
+           "the amss layout's String column is the text as it is");
+  const TwitterText text_mode =
+      c.twitter_text.empty() ? TwitterText::TargetSubstituted
+                             : choose<TwitterText>("twitter-text", c.twitter_text, c.dataset,
+                                                   {{"masked", TwitterText::Masked},
+                                                    {"target", TwitterText::TargetSubstituted},
+                                                    {"sep_target", TwitterText::MaskedSepTarget}});
+  return {[c, root, format, text_mode](const std::string& split, bool /*augment*/) {
             auto o = text_image_options<data::Twitter2015Options>(c, root, split);
             o.format = format;
+            o.text_mode = text_mode;
             return std::make_shared<data::Twitter2015Dataset>(o);
           },
           "dev", val_file, inputs};

@@ -151,6 +151,10 @@ const std::vector<Setting>& settings() {
       setting<&C::audio_mode>("audio-mode", "data",
                               "CREMA-D / Kinetics-Sounds audio (empty: the layout's): pkl, npy, "
                               "wav_stft_22050_3s, wav_stft_35400_10s, wav_scipy_psd_1004"),
+      setting<&C::twitter_text>("twitter-text", "data",
+                                "Twitter-2015 text in the TomBERT layouts (empty: target): "
+                                "masked ($T$ kept), target ($T$ replaced), sep_target (tweet "
+                                "[SEP] target)"),
       setting<&C::fusion>("fusion", "model", "fusion head: sum, concat, film, gated, late"),
       setting<&C::width>("width", "model", "ResNet trunk width (64: ResNet-18)"),
       setting<&C::activation>("activation", "model", "ResNet activation: relu or gelu"),
@@ -416,6 +420,8 @@ void validate(const TrainConfig& c) {
            "--frames and --patience must not be negative, --width, --step-size and --pmr-batches "
            "positive");
   MG_CHECK(!c.tau || *c.tau > 0, "mg-train: --tau must be positive, got ", *c.tau);
+  MG_CHECK(c.twitter_text.empty() || c.dataset == "twitter2015", "mg-train: --twitter-text '",
+           c.twitter_text, "' is for --dataset twitter2015, not ", c.dataset);
 }
 
 std::string help_text() {

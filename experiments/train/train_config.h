@@ -39,6 +39,9 @@ struct TrainConfig {
   // Kinetics-Sounds, error for the text-image sets): skip, error, or placeholder (text-image:
   // an all-zero image, as TomBERT substitutes one).
   std::string missing_files;
+  // Twitter-2015's text in the TomBERT layouts (empty: target): masked (the tweet with $T$ as it
+  // is), target (every $T$ replaced by the target), sep_target (tweet [SEP] target).
+  std::string twitter_text;
 
   // Model.
   std::string fusion = "concat";    // sum, concat, film, gated, late

@@ -3,6 +3,7 @@
 // has or one held out of train.
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -73,6 +74,20 @@ TEST(RunData, AHoldOutNeedsAClassWithTwoSamples) {
                   "--holdout 0.5 of 2 training samples leaves an empty split");
 }
 
+// --twitter-text reaches the TomBERT reader: the tweet with $T$ kept tokenizes otherwise than
+// with the target in its place.
+TEST(RunData, TwitterTextModeReachesTheTomBertReader) {
+  auto first_ids = [](const std::string& mode) {
+    TrainConfig c = config("twitter2015", "tombert_tsv");
+    c.missing_files = "placeholder";
+    c.twitter_text = mode;
+    return mg::train::load_data(c).test->get(0).inputs.at("input_ids").to_vector<std::int64_t>();
+  };
+  EXPECT_EQ(first_ids(""), first_ids("target"));
+  EXPECT_NE(first_ids("masked"), first_ids("target"));
+  EXPECT_NE(first_ids("sep_target"), first_ids("masked"));
+}
+
 TEST(RunData, BadLayoutsAndRootsAreNamed) {
   EXPECT_MG_ERROR(mg::train::load_data(config("sarcasm", "csv")), "--data-format 'csv'", "cai_raw");
   EXPECT_MG_ERROR(mg::train::load_data(config("cremad", "ogm_ge")), "--data-format 'ogm_ge'");
@@ -85,6 +100,12 @@ TEST(RunData, BadLayoutsAndRootsAreNamed) {
   TrainConfig no_root = config("nvgesture", "");
   no_root.data_root.clear();
   EXPECT_MG_ERROR(mg::train::load_data(no_root), "--data-root is required");
+  TrainConfig text = config("twitter2015", "tombert_tsv");
+  text.twitter_text = "raw";
+  EXPECT_MG_ERROR(mg::train::load_data(text), "--twitter-text 'raw'", "sep_target");
+  text = config("twitter2015", "amss");
+  text.twitter_text = "masked";
+  EXPECT_MG_ERROR(mg::train::load_data(text), "--twitter-text 'masked'", "TomBERT layout");
   TrainConfig policy = config("twitter2015", "tombert_tsv");
   policy.missing_files = "ignore";
   EXPECT_MG_ERROR(mg::train::load_data(policy), "--missing-files 'ignore'", "placeholder");
