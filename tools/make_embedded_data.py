@@ -41,7 +41,7 @@ vice versa.
 The defaults are the end of the calibration (experiments/train/README.md, "The embedded data"):
 the audio is the fast, dominant modality, as in CREMA-D, but speaker-dependent: two voices speak
 in train and two others in valid and test, one speed, one pitch, -5 to 15 dB of white noise, so
-the joint model fits the training set through the audio within two epochs and the visual branch
+the joint model fits the training set through the audio within three epochs and the visual branch
 learns less than alone, while the audio generalises to the new voices only in part. The images
 are slow to learn: the item shrunk to 14x14 at a random place of the 28x28 image, with pixel
 noise of std 0.15.
