@@ -34,26 +34,34 @@ void check_split(const Tensor& features, const Tensor& labels, std::int64_t num_
              " is not in [0, ", num_classes, ")");
 }
 
-// One modality's features over a split, in evaluation mode without gradients: float32 [N, d]
-// and the labels, on the CPU.
+// The features of the chosen modalities over a split, from one pass in evaluation mode without
+// gradients: float32 [N, d] per chosen modality, and the labels, on the CPU.
 struct Features {
-  Tensor features, labels;
+  std::vector<Tensor> features;
+  Tensor labels;
 };
 
 Features extract(nn::MultimodalClassifier& model, const data::Dataset& dataset,
-                 const std::vector<std::string>& input_names, std::int64_t modality,
-                 std::int64_t batch_size, int workers) {
+                 const std::vector<std::string>& input_names,
+                 const std::vector<std::int64_t>& modalities, std::int64_t batch_size,
+                 int workers) {
   model.eval();
   NoGradGuard no_grad;
   data::DataLoader loader(std::shared_ptr<const data::Dataset>(&dataset, [](auto*) {}),
                           {.batch_size = batch_size, .num_workers = workers});
-  std::vector<Tensor> features, labels;
+  std::vector<std::vector<Tensor>> batches(modalities.size());
+  std::vector<Tensor> labels;
   for (const data::Batch& batch : loader) {
     const optim::Batch b = to_model_batch(batch, input_names, Device::cpu());
-    features.push_back(model.forward(b.inputs).features[modality]);
+    const nn::MultimodalOutput out = model.forward(b.inputs);
+    for (std::size_t i = 0; i < modalities.size(); ++i)
+      batches[i].push_back(out.features[modalities[i]]);
     labels.push_back(b.labels);
   }
-  return {to(cat(features, 0), kFloat32), cat(labels, 0)};
+  Features result{{}, cat(labels, 0)};
+  for (const std::vector<Tensor>& parts : batches)
+    result.features.push_back(to(cat(parts, 0), kFloat32));
+  return result;
 }
 
 }  // namespace
@@ -129,18 +137,18 @@ Json probe_run(const ProbeRunOptions& options) {
     chosen.push_back(found);
   }
 
+  const Features train =
+      extract(*model, *data.train, data.input_names, chosen, config.eval_batch_size, workers);
+  const Features val =
+      extract(*model, *data.val, data.input_names, chosen, config.eval_batch_size, workers);
   Json result = Json::object();
-  for (const std::int64_t m : chosen) {
-    const Features train =
-        extract(*model, *data.train, data.input_names, m, config.eval_batch_size, workers);
-    const Features val =
-        extract(*model, *data.val, data.input_names, m, config.eval_batch_size, workers);
-    const ProbeResult r = linear_probe(train.features, train.labels, val.features, val.labels,
+  for (std::size_t i = 0; i < chosen.size(); ++i) {
+    const ProbeResult r = linear_probe(train.features[i], train.labels, val.features[i], val.labels,
                                        num_classes, options.probe);
     Json entry = Json::object();
     entry.set("val_accuracy", r.val_accuracy);
     entry.set("train_accuracy", r.train_accuracy);
-    result.set(model->modality_name(m), entry);
+    result.set(model->modality_name(chosen[i]), entry);
   }
   const std::string text = result.dump() + "\n";
   write_text_file(dir + "/probe.json", text);
